@@ -1,0 +1,168 @@
+//! The plugin contract every scheme implements.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::{
+    KeyShare, Party, PartyId, SchemeError, SchemeInfo, SessionId, SignInput, VerifyError, single,
+};
+
+/// A scheme: one implementation of one algorithm.
+///
+/// Implementations are stateless values shared by the engine's registry; every session gets
+/// fresh [`Party`] state machines from [`Scheme::keygen`] and [`Scheme::sign`].
+pub trait Scheme: Send + Sync {
+    /// The scheme's identity.
+    fn info(&self) -> &'static SchemeInfo;
+
+    /// The state machine of one party of a key generation session.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`SchemeError::UnsupportedCommittee`] when the parties or the threshold are
+    /// outside what the scheme supports.
+    fn keygen(
+        &self,
+        params: &KeygenParams,
+    ) -> Result<Box<dyn Party<Output = KeyShare>>, SchemeError>;
+
+    /// The state machine of one party of a signing session, using its key share.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`SchemeError::WrongShare`] for a share of another scheme or party,
+    /// [`SchemeError::UnsupportedCommittee`] for a signer set the share cannot serve, and
+    /// [`SchemeError::UnsupportedInput`] for a message form the algorithm does not take.
+    fn sign(
+        &self,
+        share: &KeyShare,
+        params: &SignParams,
+    ) -> Result<Box<dyn Party<Output = Vec<u8>>>, SchemeError>;
+
+    /// Standard verification of a signature, as any verifier of the algorithm does it.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`VerifyError::Malformed`] when an input cannot be decoded and
+    /// [`VerifyError::Invalid`] when the signature does not verify.
+    fn verify(
+        &self,
+        public_key: &[u8],
+        input: &SignInput,
+        signature: &[u8],
+    ) -> Result<(), VerifyError>;
+}
+
+/// The setting of one party in a key generation session.
+#[derive(Clone, Debug)]
+pub struct KeygenParams {
+    /// The session, bound into every message.
+    pub session: SessionId,
+    /// This party.
+    pub me: PartyId,
+    /// Every key holder, this party included.
+    pub parties: Vec<PartyId>,
+    /// How many key holders must sign together.
+    pub threshold: u16,
+}
+
+/// The setting of one party in a signing session.
+#[derive(Clone, Debug)]
+pub struct SignParams {
+    /// The session, bound into every message.
+    pub session: SessionId,
+    /// The parties signing this time, this party included.
+    pub signers: Vec<PartyId>,
+    /// What is signed.
+    pub input: SignInput,
+}
+
+/// Every scheme this build provides, in a stable order.
+pub fn builtin_schemes() -> Vec<Arc<dyn Scheme>> {
+    vec![
+        single::ecdsa_p256(),
+        single::ml_dsa(single::MlDsaLevel::L44),
+        single::ml_dsa(single::MlDsaLevel::L65),
+        single::ml_dsa(single::MlDsaLevel::L87),
+    ]
+}
+
+impl KeygenParams {
+    /// Checks the committee against a scheme's limits: distinct parties including `me`, at
+    /// most `max_parties`, and `1 <= threshold <= parties`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`SchemeError::UnsupportedCommittee`] saying which rule is broken.
+    pub fn check(&self, info: &SchemeInfo) -> Result<(), SchemeError> {
+        check_committee(info, self.me, &self.parties)?;
+        if self.threshold == 0 || usize::from(self.threshold) > self.parties.len() {
+            return Err(unsupported(
+                info,
+                format!(
+                    "threshold {} is not between 1 and the {} parties",
+                    self.threshold,
+                    self.parties.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl SignParams {
+    /// Checks the signer set against a share: distinct signers including the share's holder,
+    /// all of them key holders, and at least the share's threshold of them.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`SchemeError::UnsupportedCommittee`] saying which rule is broken.
+    pub fn check(&self, info: &SchemeInfo, share: &KeyShare) -> Result<(), SchemeError> {
+        check_committee(info, share.party(), &self.signers)?;
+        if let Some(outsider) = self.signers.iter().find(|s| !share.parties().contains(s)) {
+            return Err(unsupported(
+                info,
+                format!("signer {outsider} holds no share of this key"),
+            ));
+        }
+        if self.signers.len() < usize::from(share.threshold()) {
+            return Err(unsupported(
+                info,
+                format!(
+                    "{} signer(s) given, the key needs {}",
+                    self.signers.len(),
+                    share.threshold()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn check_committee(info: &SchemeInfo, me: PartyId, parties: &[PartyId]) -> Result<(), SchemeError> {
+    let distinct: BTreeSet<_> = parties.iter().collect();
+    if distinct.len() != parties.len() {
+        return Err(unsupported(info, "a party is listed twice".to_owned()));
+    }
+    if !distinct.contains(&me) {
+        return Err(unsupported(info, format!("{me} is not among the parties")));
+    }
+    if parties.len() > usize::from(info.max_parties) {
+        return Err(unsupported(
+            info,
+            format!(
+                "{} parties, at most {} supported",
+                parties.len(),
+                info.max_parties
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn unsupported(info: &SchemeInfo, reason: String) -> SchemeError {
+    SchemeError::UnsupportedCommittee {
+        scheme: info.id,
+        reason,
+    }
+}

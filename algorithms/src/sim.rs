@@ -1,0 +1,360 @@
+//! An in-process network that runs every party of a session to completion.
+//!
+//! Tests and benchmarks of every scheme drive their parties through [`Simulation`]. It
+//! delivers messages in order of sending, expands broadcasts into one copy per recipient,
+//! counts traffic per sender, and can misbehave on purpose: a party may be absent from the
+//! start, fall silent after some messages, and any message may be dropped, duplicated or
+//! rewritten by an interceptor.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use rand_core::CryptoRng;
+
+use crate::{
+    KeyShare, KeygenParams, Outgoing, Party, PartyId, Progress, ProtocolError, Recipient, Scheme,
+    SchemeError, SessionId, SignInput, SignParams,
+};
+
+/// A message in flight between two parties.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Envelope {
+    /// The sender.
+    pub from: PartyId,
+    /// The recipient.
+    pub to: PartyId,
+    /// The encoded message; an interceptor may rewrite it.
+    pub bytes: Vec<u8>,
+}
+
+/// What an interceptor does with a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Deliver it (possibly rewritten).
+    Deliver,
+    /// Lose it.
+    Drop,
+    /// Deliver it twice, as a replaying network would.
+    Duplicate,
+}
+
+/// Messages sent by one party.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// Point-to-point copies sent (a broadcast counts once per recipient).
+    pub messages: usize,
+    /// Bytes in those copies.
+    pub bytes: usize,
+}
+
+/// The result of a simulated session.
+#[derive(Debug)]
+pub struct Report<O> {
+    /// The output of every party that finished.
+    pub outputs: BTreeMap<PartyId, O>,
+    /// The error of every party that aborted.
+    pub errors: BTreeMap<PartyId, ProtocolError>,
+    /// Parties that took part but neither finished nor aborted (waiting for a silent party),
+    /// and parties that were absent.
+    pub unfinished: BTreeSet<PartyId>,
+    /// Traffic sent by each party.
+    pub traffic: BTreeMap<PartyId, Traffic>,
+    /// Messages delivered in total.
+    pub deliveries: usize,
+}
+
+type Interceptor = Box<dyn FnMut(&mut Envelope) -> Delivery>;
+
+/// A session of parties in one process.
+pub struct Simulation<O> {
+    parties: Vec<Box<dyn Party<Output = O>>>,
+    absent: BTreeSet<PartyId>,
+    silent_after: BTreeMap<PartyId, usize>,
+    interceptor: Option<Interceptor>,
+    max_deliveries: usize,
+}
+
+impl<O> Simulation<O> {
+    /// A simulation of these parties, all honest and present.
+    pub fn new(parties: Vec<Box<dyn Party<Output = O>>>) -> Self {
+        Self {
+            parties,
+            absent: BTreeSet::new(),
+            silent_after: BTreeMap::new(),
+            interceptor: None,
+            max_deliveries: DEFAULT_MAX_DELIVERIES,
+        }
+    }
+
+    /// The party never starts and receives nothing, like a provider that is down.
+    #[must_use]
+    pub fn absent(mut self, party: PartyId) -> Self {
+        self.absent.insert(party);
+        self
+    }
+
+    /// The party sends its first `messages` point-to-point copies, then crashes: it sends and
+    /// receives nothing more.
+    #[must_use]
+    pub fn silent_after(mut self, party: PartyId, messages: usize) -> Self {
+        self.silent_after.insert(party, messages);
+        self
+    }
+
+    /// Every message passes through `f` before delivery.
+    #[must_use]
+    pub fn intercept(mut self, f: impl FnMut(&mut Envelope) -> Delivery + 'static) -> Self {
+        self.interceptor = Some(Box::new(f));
+        self
+    }
+
+    /// Caps the number of deliveries, so a protocol that never ends still returns.
+    #[must_use]
+    pub fn max_deliveries(mut self, max: usize) -> Self {
+        self.max_deliveries = max;
+        self
+    }
+
+    /// Runs until no message is left in flight (or the delivery cap is reached).
+    pub fn run(mut self, rng: &mut dyn CryptoRng) -> Report<O> {
+        let ids: Vec<PartyId> = self.parties.iter().map(|p| p.id()).collect();
+        let mut net = Network {
+            ids: ids.clone(),
+            queue: VecDeque::new(),
+            traffic: BTreeMap::new(),
+            budget: self.silent_after.clone(),
+            crashed: BTreeSet::new(),
+        };
+        let mut report = Report {
+            outputs: BTreeMap::new(),
+            errors: BTreeMap::new(),
+            unfinished: BTreeSet::new(),
+            traffic: BTreeMap::new(),
+            deliveries: 0,
+        };
+        let mut active: BTreeMap<PartyId, Box<dyn Party<Output = O>>> = BTreeMap::new();
+        for party in std::mem::take(&mut self.parties) {
+            let id = party.id();
+            if self.absent.contains(&id) {
+                report.unfinished.insert(id);
+            } else {
+                active.insert(id, party);
+            }
+        }
+        let starting: Vec<PartyId> = active.keys().copied().collect();
+        for id in starting {
+            if let Some(party) = active.get_mut(&id) {
+                let step = party.start(rng);
+                settle(id, step, &mut active, &mut net, &mut report);
+            }
+        }
+        while let Some(mut envelope) = net.queue.pop_front() {
+            if report.deliveries >= self.max_deliveries {
+                break;
+            }
+            let copies = match self.interceptor.as_mut().map(|f| f(&mut envelope)) {
+                None | Some(Delivery::Deliver) => 1,
+                Some(Delivery::Drop) => 0,
+                Some(Delivery::Duplicate) => 2,
+            };
+            for _ in 0..copies {
+                if net.crashed.contains(&envelope.to) {
+                    break;
+                }
+                let Some(party) = active.get_mut(&envelope.to) else {
+                    break;
+                };
+                report.deliveries += 1;
+                let step = party.receive(envelope.from, &envelope.bytes, rng);
+                settle(envelope.to, step, &mut active, &mut net, &mut report);
+            }
+        }
+        report.unfinished.extend(active.into_keys());
+        report.traffic = net.traffic;
+        report
+    }
+}
+
+/// Default delivery cap: far above what any scheme here needs.
+const DEFAULT_MAX_DELIVERIES: usize = 1_000_000;
+
+struct Network {
+    ids: Vec<PartyId>,
+    queue: VecDeque<Envelope>,
+    traffic: BTreeMap<PartyId, Traffic>,
+    budget: BTreeMap<PartyId, usize>,
+    crashed: BTreeSet<PartyId>,
+}
+
+impl Network {
+    fn send(&mut self, from: PartyId, outgoing: Vec<Outgoing>) {
+        for message in outgoing {
+            let recipients: Vec<PartyId> = match message.to {
+                Recipient::All => self.ids.iter().copied().filter(|&id| id != from).collect(),
+                Recipient::One(to) => vec![to],
+            };
+            for to in recipients {
+                if let Some(left) = self.budget.get_mut(&from) {
+                    if *left == 0 {
+                        self.crashed.insert(from);
+                        return;
+                    }
+                    *left -= 1;
+                }
+                let traffic = self.traffic.entry(from).or_default();
+                traffic.messages += 1;
+                traffic.bytes += message.bytes.len();
+                self.queue.push_back(Envelope {
+                    from,
+                    to,
+                    bytes: message.bytes.clone(),
+                });
+            }
+        }
+        if self.budget.get(&from) == Some(&0) {
+            self.crashed.insert(from);
+        }
+    }
+}
+
+/// Applies one step's result: queue its messages, record an output or an error.
+fn settle<O>(
+    id: PartyId,
+    step: Result<Progress<O>, ProtocolError>,
+    active: &mut BTreeMap<PartyId, Box<dyn Party<Output = O>>>,
+    net: &mut Network,
+    report: &mut Report<O>,
+) {
+    match step {
+        Ok(Progress::Continue(outgoing)) => net.send(id, outgoing),
+        Ok(Progress::Done { outgoing, output }) => {
+            net.send(id, outgoing);
+            active.remove(&id);
+            report.outputs.insert(id, output);
+        }
+        Err(error) => {
+            active.remove(&id);
+            report.errors.insert(id, error);
+        }
+    }
+}
+
+/// A simulated session that did not produce its result.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// A party's state machine could not be created.
+    #[error("session setup failed: {0}")]
+    Setup(#[from] SchemeError),
+    /// A party aborted.
+    #[error("{party} aborted: {error}")]
+    Aborted {
+        /// The party that aborted.
+        party: PartyId,
+        /// Why.
+        error: ProtocolError,
+    },
+    /// Some parties neither finished nor aborted.
+    #[error("{} party(ies) did not finish: {parties:?}", parties.len())]
+    Unfinished {
+        /// Which ones.
+        parties: Vec<PartyId>,
+    },
+    /// Parties finished with different public keys or signatures.
+    #[error("parties disagree on the {0}")]
+    Disagreement(&'static str),
+}
+
+/// Runs a whole key generation in one process with every party honest and present, and returns
+/// each party's share.
+///
+/// # Errors
+///
+/// Returns a [`SessionError`] when setup fails, a party aborts or does not finish, or the
+/// parties end with different public keys.
+pub fn keygen(
+    scheme: &dyn Scheme,
+    parties: &[PartyId],
+    threshold: u16,
+    session: SessionId,
+    rng: &mut dyn CryptoRng,
+) -> Result<Vec<KeyShare>, SessionError> {
+    let mut machines = Vec::with_capacity(parties.len());
+    for &me in parties {
+        let params = KeygenParams {
+            session,
+            me,
+            parties: parties.to_vec(),
+            threshold,
+        };
+        machines.push(scheme.keygen(&params)?);
+    }
+    let shares: Vec<KeyShare> = Simulation::new(machines)
+        .run(rng)
+        .into_result()?
+        .into_values()
+        .collect();
+    let agree = shares
+        .windows(2)
+        .all(|w| matches!(w, [a, b] if a.public_key() == b.public_key()));
+    if !agree {
+        return Err(SessionError::Disagreement("public key"));
+    }
+    Ok(shares)
+}
+
+/// Runs a whole signing session in one process with the holders of `shares` as signers, and
+/// returns the signature they agree on.
+///
+/// # Errors
+///
+/// Returns a [`SessionError`] when setup fails, a party aborts or does not finish, or the
+/// parties end with different signatures.
+pub fn sign(
+    scheme: &dyn Scheme,
+    shares: &[&KeyShare],
+    input: &SignInput,
+    session: SessionId,
+    rng: &mut dyn CryptoRng,
+) -> Result<Vec<u8>, SessionError> {
+    let signers: Vec<PartyId> = shares.iter().map(|s| s.party()).collect();
+    let params = SignParams {
+        session,
+        signers,
+        input: input.clone(),
+    };
+    let mut machines = Vec::with_capacity(shares.len());
+    for share in shares {
+        machines.push(scheme.sign(share, &params)?);
+    }
+    let mut signatures = Simulation::new(machines)
+        .run(rng)
+        .into_result()?
+        .into_values();
+    let first = signatures.next().ok_or(SessionError::Unfinished {
+        parties: Vec::new(),
+    })?;
+    if signatures.any(|s| s != first) {
+        return Err(SessionError::Disagreement("signature"));
+    }
+    Ok(first)
+}
+
+impl<O> Report<O> {
+    /// Every party's output, or the first abort, or the list of parties that did not finish.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`SessionError::Aborted`] for the lowest-numbered party that aborted, else
+    /// [`SessionError::Unfinished`] when any party did not finish.
+    pub fn into_result(self) -> Result<BTreeMap<PartyId, O>, SessionError> {
+        if let Some((party, error)) = self.errors.into_iter().next() {
+            return Err(SessionError::Aborted { party, error });
+        }
+        if !self.unfinished.is_empty() {
+            return Err(SessionError::Unfinished {
+                parties: self.unfinished.into_iter().collect(),
+            });
+        }
+        Ok(self.outputs)
+    }
+}

@@ -1,0 +1,28 @@
+//! Single-party schemes: one key holder signs alone.
+//!
+//! They run through the same sans-IO contract as the threshold schemes (a session of one party
+//! that finishes in its first step), serve one-provider deployments, and are the reference
+//! that benchmarks compare threshold schemes against.
+
+mod ecdsa_p256;
+mod fips204;
+mod one_shot;
+
+use std::sync::Arc;
+
+use crate::Scheme;
+use one_shot::SingleScheme;
+
+pub use fips204::MlDsaLevel;
+
+/// ECDSA P-256 with SHA-256 on the RustCrypto `p256` crate: deterministic nonces (RFC 6979),
+/// low-s signatures, DER encoding, SEC 1 uncompressed public keys.
+pub fn ecdsa_p256() -> Arc<dyn Scheme> {
+    Arc::new(SingleScheme::new(ecdsa_p256::EcdsaP256))
+}
+
+/// ML-DSA (FIPS 204) at one security level on the `fips204` crate: hedged signing (fresh
+/// randomness per signature), the 32-byte seed as the stored secret.
+pub fn ml_dsa(level: MlDsaLevel) -> Arc<dyn Scheme> {
+    Arc::new(SingleScheme::new(fips204::MlDsa::new(level)))
+}

@@ -1,0 +1,208 @@
+//! The single-party schemes through the plugin contract: every signature is checked by an
+//! independent verifier, and every refusal is specific.
+
+use qoesign_algorithms::sim::{SessionError, Simulation};
+use qoesign_algorithms::{
+    KeygenParams, PartyId, ProtocolError, SchemeError, SessionId, SignInput, SignParams,
+    VerifyError, VerifyPart, builtin_schemes, ids, sim, single,
+};
+use qoesign_vectors::independent;
+use sha2::{Digest, Sha256};
+
+use crate::rng;
+
+const SESSION: SessionId = SessionId([9; 32]);
+
+#[test]
+fn each_scheme_signs_what_independent_verifiers_accept() {
+    for scheme in builtin_schemes() {
+        let info = scheme.info();
+        let share = sim::keygen(scheme.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
+            .unwrap()
+            .remove(0);
+        let context: &[u8] = if info.algorithm.takes_context {
+            b"qoesign test"
+        } else {
+            b""
+        };
+        let input = SignInput::with_context(b"a document".to_vec(), context.to_vec());
+        let sig = sim::sign(scheme.as_ref(), &[&share], &input, SESSION, &mut rng()).unwrap();
+        assert!(sig.len() <= info.algorithm.signature_len.max());
+        let verdict = independent::verify(
+            info.algorithm.id,
+            share.public_key(),
+            b"a document",
+            context,
+            &sig,
+        );
+        assert_eq!(verdict, Some(true), "{}", info.id);
+    }
+}
+
+#[test]
+fn ecdsa_digest_form_gives_the_same_signature() {
+    let scheme = single::ecdsa_p256();
+    let share = sim::keygen(scheme.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
+        .unwrap()
+        .remove(0);
+    let by_message = SignInput::message(b"contract".to_vec());
+    let by_digest = SignInput::Digest(Sha256::digest(b"contract").to_vec());
+    let a = sim::sign(scheme.as_ref(), &[&share], &by_message, SESSION, &mut rng()).unwrap();
+    let b = sim::sign(scheme.as_ref(), &[&share], &by_digest, SESSION, &mut rng()).unwrap();
+    assert_eq!(a, b, "RFC 6979 signing is deterministic");
+    assert_eq!(
+        independent::verify(ids::ECDSA_P256, share.public_key(), b"contract", b"", &b),
+        Some(true)
+    );
+    assert!(scheme.verify(share.public_key(), &by_digest, &a).is_ok());
+    use p256::elliptic_curve::scalar::IsHigh;
+    let parsed = p256::ecdsa::Signature::from_der(&a).unwrap();
+    assert!(!bool::from(parsed.s().is_high()), "signatures are low-s");
+}
+
+#[test]
+fn inputs_the_algorithm_does_not_take_are_refused_up_front() {
+    let ecdsa = single::ecdsa_p256();
+    let share = sim::keygen(ecdsa.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
+        .unwrap()
+        .remove(0);
+    for input in [
+        SignInput::with_context(b"m".to_vec(), b"ctx".to_vec()),
+        SignInput::Digest(vec![0; 31]),
+        SignInput::ExternalMu([0; 64]),
+    ] {
+        let params = SignParams {
+            session: SESSION,
+            signers: vec![PartyId(0)],
+            input,
+        };
+        let err = ecdsa.sign(&share, &params).err().unwrap();
+        assert!(matches!(err, SchemeError::UnsupportedInput { .. }), "{err}");
+    }
+    let mldsa = single::ml_dsa(single::MlDsaLevel::L44);
+    let share = sim::keygen(mldsa.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
+        .unwrap()
+        .remove(0);
+    let params = SignParams {
+        session: SESSION,
+        signers: vec![PartyId(0)],
+        input: SignInput::Digest(vec![0; 32]),
+    };
+    assert!(matches!(
+        mldsa.sign(&share, &params).err().unwrap(),
+        SchemeError::UnsupportedInput { .. }
+    ));
+}
+
+#[test]
+fn committees_outside_the_scheme_are_refused() {
+    for scheme in builtin_schemes() {
+        let keygen = |parties: Vec<PartyId>, me: u16, threshold: u16| {
+            scheme.keygen(&KeygenParams {
+                session: SESSION,
+                me: PartyId(me),
+                parties,
+                threshold,
+            })
+        };
+        for (parties, me, threshold) in [
+            (vec![PartyId(0), PartyId(1)], 0, 1),
+            (vec![PartyId(0)], 1, 1),
+            (vec![PartyId(0)], 0, 0),
+            (vec![PartyId(0)], 0, 2),
+            (vec![], 0, 1),
+        ] {
+            let err = keygen(parties.clone(), me, threshold).err().unwrap();
+            assert!(
+                matches!(err, SchemeError::UnsupportedCommittee { .. }),
+                "{parties:?}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn share_of_another_scheme_is_refused() {
+    let ecdsa = single::ecdsa_p256();
+    let mldsa = single::ml_dsa(single::MlDsaLevel::L65);
+    let share = sim::keygen(ecdsa.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
+        .unwrap()
+        .remove(0);
+    let err = sim::sign(
+        mldsa.as_ref(),
+        &[&share],
+        &SignInput::message(b"x".to_vec()),
+        SESSION,
+        &mut rng(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, SessionError::Setup(SchemeError::WrongShare { .. })),
+        "{err}"
+    );
+}
+
+#[test]
+fn single_party_sessions_refuse_any_message_and_a_second_start() {
+    let scheme = single::ml_dsa(single::MlDsaLevel::L44);
+    let params = KeygenParams {
+        session: SESSION,
+        me: PartyId(0),
+        parties: vec![PartyId(0)],
+        threshold: 1,
+    };
+    let mut party = scheme.keygen(&params).unwrap();
+    let err = party
+        .receive(PartyId(5), b"hello", &mut rng())
+        .err()
+        .unwrap();
+    assert_eq!(err.culprit(), Some(PartyId(5)));
+    assert!(party.start(&mut rng()).is_ok());
+    assert!(matches!(
+        party.start(&mut rng()),
+        Err(ProtocolError::Misuse(_))
+    ));
+    // A simulation whose only party is absent produces nothing.
+    let report = Simulation::new(vec![scheme.keygen(&params).unwrap()])
+        .absent(PartyId(0))
+        .run(&mut rng());
+    assert!(report.outputs.is_empty());
+}
+
+#[test]
+fn verification_separates_malformed_from_invalid() {
+    for scheme in builtin_schemes() {
+        let share = sim::keygen(scheme.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
+            .unwrap()
+            .remove(0);
+        let input = SignInput::message(b"m".to_vec());
+        let sig = sim::sign(scheme.as_ref(), &[&share], &input, SESSION, &mut rng()).unwrap();
+        let pk = share.public_key();
+        let part = |r: Result<(), VerifyError>| match r {
+            Err(VerifyError::Malformed { part, .. }) => Some(part),
+            _ => None,
+        };
+        assert_eq!(
+            part(scheme.verify(&pk[..pk.len() - 1], &input, &sig)),
+            Some(VerifyPart::PublicKey)
+        );
+        assert_eq!(
+            part(scheme.verify(pk, &input, &sig[..sig.len() - 1])),
+            Some(VerifyPart::Signature)
+        );
+        assert_eq!(
+            part(scheme.verify(pk, &input, &[])),
+            Some(VerifyPart::Signature)
+        );
+        let mut flipped = sig.clone();
+        *flipped.last_mut().unwrap() ^= 0x01;
+        assert_eq!(
+            scheme.verify(pk, &input, &flipped),
+            Err(VerifyError::Invalid)
+        );
+        assert_eq!(
+            scheme.verify(pk, &SignInput::message(b"n".to_vec()), &sig),
+            Err(VerifyError::Invalid)
+        );
+    }
+}

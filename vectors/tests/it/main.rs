@@ -1,0 +1,12 @@
+//! Conformance: the shipped vectors against qoesign's schemes, and qoesign's signatures
+//! against independent implementations.
+
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail by panicking"
+)]
+
+mod cross;
+mod wycheproof;
