@@ -1,0 +1,35 @@
+//! Helpers shared by the commands: loading the policy, today's date, the random generator.
+
+use std::path::Path;
+
+use anyhow::{Context, anyhow};
+use getrandom::SysRng;
+use getrandom::rand_core::UnwrapErr;
+use qoesign_engine::Registry;
+use qoesign_policy::{DEFAULT_POLICY_NAME, DEFAULT_POLICY_TOML, Date, Policy};
+use time::macros::format_description;
+
+/// Loads the policy at `path`, or the embedded default.
+pub(crate) fn load_policy(registry: &Registry, path: Option<&Path>) -> anyhow::Result<Policy> {
+    let known = registry.known_ids();
+    match path {
+        Some(path) => Ok(Policy::load(path, &known)?),
+        None => Policy::parse(DEFAULT_POLICY_TOML, DEFAULT_POLICY_NAME, &known)
+            .map_err(|e| anyhow!("the embedded default policy is invalid (a build bug): {e}")),
+    }
+}
+
+/// The day given as `YYYY-MM-DD`, or today in UTC.
+pub(crate) fn day(date: Option<&str>) -> anyhow::Result<Date> {
+    match date {
+        None => Ok(time::OffsetDateTime::now_utc().date()),
+        Some(text) => Date::parse(text, format_description!("[year]-[month]-[day]"))
+            .with_context(|| format!("--date: expected a date like 2026-12-01, got `{text}`")),
+    }
+}
+
+/// The operating system's random generator. A failing OS generator leaves nothing safe to do,
+/// so it aborts the command (`UnwrapErr` panics) rather than continue with weak randomness.
+pub(crate) fn os_rng() -> UnwrapErr<SysRng> {
+    UnwrapErr(SysRng)
+}

@@ -1,0 +1,103 @@
+//! The demo flow as a library call: every algorithm with a single-party scheme, and the
+//! policy checks that come before any key is made.
+
+use getrandom::SysRng;
+use getrandom::rand_core::UnwrapErr;
+use qoesign_engine::demo::{self, DemoError};
+use qoesign_engine::{Registry, RegistryError};
+use qoesign_policy::{DEFAULT_POLICY_TOML, Policy};
+use qoesign_vectors::independent;
+use time::macros::date;
+
+fn policy_preferring(algorithm: &str, extra: &str) -> Policy {
+    let text = format!(
+        "version = 1\nissued = 2026-12-01\npreferred = \"{algorithm}\"\n\
+         [quorum]\nproviders = [\"solo\"]\nthreshold = 1\nuser_required = false\n\
+         [[algorithm]]\nid = \"{algorithm}\"\nstate = \"active\"\n{extra}"
+    );
+    Policy::parse(&text, "test.toml", &Registry::builtin().known_ids()).unwrap()
+}
+
+#[test]
+fn demo_signs_with_every_single_party_algorithm() {
+    let registry = Registry::builtin();
+    for algorithm in ["ecdsa-p256", "ml-dsa-44", "ml-dsa-65", "ml-dsa-87"] {
+        let policy = policy_preferring(algorithm, "");
+        let report = demo::run(
+            &policy,
+            &registry,
+            date!(2026 - 12 - 03),
+            &mut UnwrapErr(SysRng),
+        )
+        .unwrap();
+        assert_eq!(report.algorithm, algorithm);
+        assert_eq!(report.key_holders, ["solo"]);
+        assert_eq!(report.policy_digest, policy.digest());
+        let verdict = independent::verify(
+            algorithm,
+            &report.public_key,
+            &report.message,
+            &report.context,
+            &report.signature,
+        );
+        assert_eq!(verdict, Some(true), "{algorithm}");
+    }
+}
+
+#[test]
+fn demo_respects_the_schedule() {
+    let registry = Registry::builtin();
+    let policy = policy_preferring("ml-dsa-44", "deprecate_on = 2027-06-01\n");
+    let err = demo::run(
+        &policy,
+        &registry,
+        date!(2027 - 06 - 01),
+        &mut UnwrapErr(SysRng),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            DemoError::NotAllowed {
+                action: "create keys",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("deprecated"), "{err}");
+    assert!(
+        demo::run(
+            &policy,
+            &registry,
+            date!(2027 - 05 - 31),
+            &mut UnwrapErr(SysRng)
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn default_policy_runs_and_threshold_quorums_are_refused() {
+    let registry = Registry::builtin();
+    let known = registry.known_ids();
+    let default = Policy::parse(DEFAULT_POLICY_TOML, "default", &known).unwrap();
+    assert!(
+        demo::run(
+            &default,
+            &registry,
+            default.issued(),
+            &mut UnwrapErr(SysRng)
+        )
+        .is_ok()
+    );
+    let v1 = Policy::load(&crate::example("v1-classical.toml"), &known).unwrap();
+    let err = demo::run(&v1, &registry, v1.issued(), &mut UnwrapErr(SysRng)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DemoError::Registry(RegistryError::NoSchemeForQuorum { .. })
+        ),
+        "{err}"
+    );
+}

@@ -1,0 +1,77 @@
+//! Which scheme the registry picks for which quorum.
+
+use qoesign_algorithms::{ALGORITHMS, SchemeKind};
+use qoesign_engine::{Committee, Registry, RegistryError};
+
+const SINGLE: Committee = Committee {
+    providers: 1,
+    threshold: 1,
+    user_required: false,
+};
+
+#[test]
+fn every_known_algorithm_is_in_the_registry() {
+    let registry = Registry::builtin();
+    let ids: Vec<_> = ALGORITHMS.iter().map(|a| a.id).collect();
+    assert_eq!(registry.known_ids(), ids);
+    assert_eq!(
+        ids,
+        [
+            "ecdsa-p256",
+            "ml-dsa-44",
+            "ml-dsa-65",
+            "ml-dsa-87",
+            "mldsa44-ecdsa-p256",
+            "mldsa65-ecdsa-p256"
+        ]
+    );
+}
+
+#[test]
+fn one_provider_without_user_runs_the_single_party_scheme() {
+    let registry = Registry::builtin();
+    for id in ["ecdsa-p256", "ml-dsa-44", "ml-dsa-65", "ml-dsa-87"] {
+        let scheme = registry.select(id, SINGLE).unwrap();
+        assert_eq!(scheme.info().kind, SchemeKind::Single);
+        assert_eq!(scheme.info().algorithm.id, id);
+    }
+}
+
+#[test]
+fn quorums_without_a_threshold_scheme_are_refused_by_name() {
+    let registry = Registry::builtin();
+    let user_only = Committee {
+        providers: 1,
+        threshold: 1,
+        user_required: true,
+    };
+    let three_of_five = Committee {
+        providers: 5,
+        threshold: 3,
+        user_required: false,
+    };
+    for committee in [user_only, three_of_five] {
+        let err = registry.select("ml-dsa-65", committee).err().unwrap();
+        assert!(matches!(err, RegistryError::NoSchemeForQuorum { .. }));
+        assert!(
+            err.to_string().starts_with("no scheme for this quorum yet"),
+            "{err}"
+        );
+    }
+    let err = registry.select("mldsa65-ecdsa-p256", SINGLE).err().unwrap();
+    assert!(
+        matches!(err, RegistryError::NoSchemeForQuorum { .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_algorithms_list_the_known_ones() {
+    let err = Registry::builtin()
+        .select("rsa-2048", SINGLE)
+        .err()
+        .unwrap();
+    let text = err.to_string();
+    assert!(text.contains("unknown algorithm `rsa-2048`"), "{text}");
+    assert!(text.contains("ml-dsa-87, mldsa44-ecdsa-p256"), "{text}");
+}
