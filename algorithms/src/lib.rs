@@ -42,6 +42,7 @@
 mod error;
 mod identity;
 mod input;
+pub mod mldsa;
 mod party;
 mod scheme;
 mod share;
