@@ -77,10 +77,14 @@ pub struct SignParams {
     pub input: SignInput,
 }
 
-/// Every scheme this build provides, in a stable order.
+/// Every scheme this build provides, in a stable order: for each algorithm the preferred
+/// scheme comes first (the registry selects and verifies with the first that fits).
 pub fn builtin_schemes() -> Vec<Arc<dyn Scheme>> {
     vec![
         single::ecdsa_p256(),
+        single::qoesign_ml_dsa(single::MlDsaLevel::L44),
+        single::qoesign_ml_dsa(single::MlDsaLevel::L65),
+        single::qoesign_ml_dsa(single::MlDsaLevel::L87),
         single::ml_dsa(single::MlDsaLevel::L44),
         single::ml_dsa(single::MlDsaLevel::L65),
         single::ml_dsa(single::MlDsaLevel::L87),

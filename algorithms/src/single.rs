@@ -7,6 +7,7 @@
 mod ecdsa_p256;
 mod fips204;
 mod one_shot;
+mod own_mldsa;
 
 use std::sync::Arc;
 
@@ -19,6 +20,13 @@ pub use fips204::MlDsaLevel;
 /// low-s signatures, DER encoding, SEC 1 uncompressed public keys.
 pub fn ecdsa_p256() -> Arc<dyn Scheme> {
     Arc::new(SingleScheme::new(ecdsa_p256::EcdsaP256))
+}
+
+/// ML-DSA (FIPS 204) at one security level on this crate's own implementation
+/// ([`crate::mldsa`]): hedged signing, the 32-byte seed as the stored secret, and both the
+/// message-with-context and the external-mu input forms. This is the default ML-DSA scheme.
+pub fn qoesign_ml_dsa(level: MlDsaLevel) -> Arc<dyn Scheme> {
+    Arc::new(SingleScheme::new(own_mldsa::OwnMlDsa::new(level)))
 }
 
 /// ML-DSA (FIPS 204) at one security level on the `fips204` crate: hedged signing (fresh

@@ -349,7 +349,12 @@ fn algorithms_lists_states_and_schemes() {
     assert_eq!(row("mldsa65-ecdsa-p256")["state"], "deprecated");
     assert_eq!(row("ml-dsa-65")["state"], "active");
     assert_eq!(row("ml-dsa-65")["oid"], "2.16.840.1.101.3.4.3.18");
-    assert_eq!(row("ml-dsa-65")["schemes"][0]["id"], "fips204-single-65");
+    assert_eq!(
+        row("ml-dsa-65")["schemes"][0]["id"],
+        "qoesign-single-65",
+        "the project's own FIPS 204 backend comes first"
+    );
+    assert_eq!(row("ml-dsa-65")["schemes"][1]["id"], "fips204-single-65");
     assert_eq!(row("ml-dsa-87")["state"], "unlisted");
     assert!(
         row("ml-dsa-65")["scheme_for_quorum"].is_null(),

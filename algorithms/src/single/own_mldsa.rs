@@ -1,0 +1,149 @@
+//! ML-DSA (FIPS 204) at the three security levels, on this crate's own [`crate::mldsa`]
+//! implementation.
+//!
+//! The stored secret is the 32-byte key generation seed xi (FIPS 204 Alg. 6 input). Signing is
+//! hedged: a fresh 32-byte `rnd` per signature (FIPS 204 §3.4). Besides a message with its
+//! context (pure ML-DSA), it signs an external mu computed by the caller, so that a remote
+//! signing service never needs the document.
+
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
+
+use super::MlDsaLevel;
+use super::one_shot::Backend;
+use crate::mldsa::{self, MAX_CONTEXT_LEN, ParameterSet, SigningKey, VerifyingKey};
+use crate::{
+    AlgorithmInfo, ProtocolError, SchemeError, SchemeInfo, SchemeKind, SecretBytes, SignInput,
+    VerifyError, VerifyPart, known,
+};
+
+pub(super) struct OwnMlDsa {
+    level: MlDsaLevel,
+}
+
+impl OwnMlDsa {
+    pub(super) fn new(level: MlDsaLevel) -> Self {
+        Self { level }
+    }
+
+    fn set(&self) -> ParameterSet {
+        match self.level {
+            MlDsaLevel::L44 => ParameterSet::MlDsa44,
+            MlDsaLevel::L65 => ParameterSet::MlDsa65,
+            MlDsaLevel::L87 => ParameterSet::MlDsa87,
+        }
+    }
+}
+
+static INFO_44: SchemeInfo = info("qoesign-single-44", &known::ML_DSA_44);
+static INFO_65: SchemeInfo = info("qoesign-single-65", &known::ML_DSA_65);
+static INFO_87: SchemeInfo = info("qoesign-single-87", &known::ML_DSA_87);
+
+const fn info(id: &'static str, algorithm: &'static AlgorithmInfo) -> SchemeInfo {
+    SchemeInfo {
+        id,
+        algorithm,
+        kind: SchemeKind::Single,
+        max_parties: 1,
+        implementation: "qoesign mldsa (FIPS 204, this crate)",
+        transport: "none: one party, no messages",
+    }
+}
+
+impl Backend for OwnMlDsa {
+    fn info(&self) -> &'static SchemeInfo {
+        match self.level {
+            MlDsaLevel::L44 => &INFO_44,
+            MlDsaLevel::L65 => &INFO_65,
+            MlDsaLevel::L87 => &INFO_87,
+        }
+    }
+
+    fn generate(&self, rng: &mut dyn CryptoRng) -> Result<(Vec<u8>, SecretBytes), ProtocolError> {
+        // FIPS 204 Alg. 1, step 1: xi <- 32 random bytes.
+        let mut seed = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(seed.as_mut_slice());
+        let (_, public) = mldsa::key_gen(self.set(), &seed);
+        Ok((public.encode(), SecretBytes::new(seed.to_vec())))
+    }
+
+    fn check_input(&self, input: &SignInput) -> Result<(), SchemeError> {
+        check(input).map_err(|e| SchemeError::UnsupportedInput {
+            scheme: self.info().id,
+            reason: e.to_string(),
+        })
+    }
+
+    fn sign(
+        &self,
+        secret: &SecretBytes,
+        input: &SignInput,
+        rng: &mut dyn CryptoRng,
+    ) -> Result<Vec<u8>, ProtocolError> {
+        let seed: &[u8; 32] = secret.expose().try_into().map_err(|_| {
+            ProtocolError::Internal("stored ML-DSA seed is not 32 bytes".to_owned())
+        })?;
+        let key = SigningKey::from_seed(self.set(), seed);
+        // FIPS 204 Alg. 2, step 5: rnd <- 32 random bytes (hedged variant).
+        let mut rnd = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(rnd.as_mut_slice());
+        match input {
+            SignInput::Message { message, context } => key
+                .sign(message, context, &rnd)
+                .map_err(|e| ProtocolError::Internal(e.to_string())),
+            SignInput::ExternalMu(mu) => Ok(key.sign_mu(mu, &rnd)),
+            SignInput::Digest(_) => Err(ProtocolError::Internal(
+                "digest input passed the input check".to_owned(),
+            )),
+        }
+    }
+
+    fn verify(&self, public_key: &[u8], input: &SignInput, sig: &[u8]) -> Result<(), VerifyError> {
+        check(input)?;
+        let set = self.set();
+        let key = VerifyingKey::decode(set, public_key).map_err(|e| VerifyError::Malformed {
+            part: VerifyPart::PublicKey,
+            reason: e.to_string(),
+        })?;
+        if sig.len() != set.signature_len() {
+            return Err(VerifyError::Malformed {
+                part: VerifyPart::Signature,
+                reason: format!(
+                    "{} signatures are {} bytes, got {}",
+                    set.name(),
+                    set.signature_len(),
+                    sig.len()
+                ),
+            });
+        }
+        let valid = match input {
+            SignInput::Message { message, context } => key.verify(message, context, sig),
+            SignInput::ExternalMu(mu) => key.verify_mu(mu, sig),
+            SignInput::Digest(_) => false,
+        };
+        if valid {
+            Ok(())
+        } else {
+            Err(VerifyError::Invalid)
+        }
+    }
+}
+
+/// Pure ML-DSA (a message with a context of at most 255 bytes) or an external mu; a bare
+/// digest is refused, since HashML-DSA needs to know which hash made it.
+fn check(input: &SignInput) -> Result<(), VerifyError> {
+    match input {
+        SignInput::Message { context, .. } if context.len() > MAX_CONTEXT_LEN => {
+            Err(VerifyError::Malformed {
+                part: VerifyPart::Context,
+                reason: format!("at most {MAX_CONTEXT_LEN} bytes, got {}", context.len()),
+            })
+        }
+        SignInput::Message { .. } | SignInput::ExternalMu(_) => Ok(()),
+        SignInput::Digest(_) => Err(VerifyError::Malformed {
+            part: VerifyPart::Message,
+            reason: "ML-DSA signs a message with a context or an external mu, not a bare digest"
+                .to_owned(),
+        }),
+    }
+}
