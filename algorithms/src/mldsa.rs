@@ -152,7 +152,5 @@ fn prehash_mu(
 }
 
 fn context_len(context: &[u8]) -> Result<u8, Error> {
-    u8::try_from(context.len()).map_err(|_| Error::ContextTooLong {
-        len: context.len(),
-    })
+    u8::try_from(context.len()).map_err(|_| Error::ContextTooLong { len: context.len() })
 }

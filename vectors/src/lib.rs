@@ -5,12 +5,15 @@
 //! - [`independent`] verifies signatures with libraries that share no code with the schemes
 //!   under test (`ring` for ECDSA P-256, RustCrypto `ml-dsa` for ML-DSA), so that every
 //!   signature a test produces is checked by a standard verifier other than our own.
+//! - [`acvp`] reads the NIST ACVP ML-DSA vector sets (keyGen, sigGen, sigVer) and runs them
+//!   against `qoesign_algorithms::mldsa`, reporting per test group.
 //! - [`wycheproof`] reads the Wycheproof ECDSA vectors shipped in `data/` (see `README.md` for
 //!   their source and licence).
 //!
 //! The conformance tests themselves live in `tests/it` and run under the README's one test
 //! command.
 
+pub mod acvp;
 pub mod independent;
 pub mod wycheproof;
 

@@ -5,12 +5,17 @@
 //! - `ci`: the gates `.ci/run` applies, in the same order: `cargo fmt --check`, clippy on all
 //!   targets with warnings denied, the documentation with warnings denied, then the test command
 //!   of the README. Run it before pushing to see what CI will say.
+//! - `kat [--json]`: every known-answer vector file (NIST ACVP ML-DSA, Wycheproof ECDSA) of
+//!   `vectors/data` and of the shared collection `../shared/vectors` when it exists, run
+//!   against qoesign's schemes, one row per file and test group (see `kat.rs`).
 //!
-//! Benchmark and known-answer reports (`bench`, `kat`) join as their issues land.
+//! The benchmark report (`bench`) joins when its issue lands.
 
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
+
+mod kat;
 
 /// The README's one test command, without the leading `cargo`.
 const TEST_COMMAND: &[&str] = &["test", "--workspace"];
@@ -19,6 +24,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("kat") => kat::kat(args.get(1..).unwrap_or_default()),
         Some(other) => Err(anyhow::anyhow!("unknown task `{other}`\n\n{USAGE}")),
         None => {
             eprintln!("{USAGE}");
@@ -35,7 +41,8 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str = "usage: cargo xtask <task>\n\ntasks:\n  ci    fmt check, clippy -D warnings, \
-                     docs -D warnings, then the README test command";
+                     docs -D warnings, then the README test command\n  kat   run every \
+                     known-answer vector file, one row per file and test group (--json for JSON)";
 
 fn ci() -> Result<()> {
     cargo(&["fmt", "--all", "--check"], &[])?;

@@ -183,10 +183,7 @@ pub(crate) fn w1_encode(w1: &[Poly], params: &Params, out: &mut Vec<u8>) {
 fn hint_bit_pack(h: &[Poly], omega: usize, out: &mut Vec<u8>) {
     let start = out.len();
     out.resize(start + omega + h.len(), 0);
-    let (positions, counts) = out
-        .get_mut(start..)
-        .unwrap_or_default()
-        .split_at_mut(omega);
+    let (positions, counts) = out.get_mut(start..).unwrap_or_default().split_at_mut(omega);
     let mut index = 0;
     for (p, count) in h.iter().zip(counts.iter_mut()) {
         for (j, &bit) in p.0.iter().enumerate() {
@@ -277,6 +274,14 @@ const T0_OFFSET: i32 = 1 << (D - 1);
 const _: () = assert!(N == 256 && POLY_BYTES_T1 == 32 * T1_BITS && POLY_BYTES_T0 == 32 * 13);
 
 #[cfg(test)]
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_lossless,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::integer_division_remainder_used,
+    reason = "test arithmetic on small, known values"
+)]
 mod tests {
     use proptest::prelude::*;
 
@@ -356,15 +361,27 @@ mod tests {
         assert!(hint_bit_unpack(&good, k, omega).is_some());
         let mut unordered = good.clone();
         unordered.swap(0, 1);
-        assert!(hint_bit_unpack(&unordered, k, omega).is_none(), "positions must increase");
+        assert!(
+            hint_bit_unpack(&unordered, k, omega).is_none(),
+            "positions must increase"
+        );
         let mut decreasing = good.clone();
         decreasing[omega + 2] = 1;
-        assert!(hint_bit_unpack(&decreasing, k, omega).is_none(), "counts must not decrease");
+        assert!(
+            hint_bit_unpack(&decreasing, k, omega).is_none(),
+            "counts must not decrease"
+        );
         let mut too_many = good.clone();
         too_many[omega + 3] = 81;
-        assert!(hint_bit_unpack(&too_many, k, omega).is_none(), "counts stay within omega");
+        assert!(
+            hint_bit_unpack(&too_many, k, omega).is_none(),
+            "counts stay within omega"
+        );
         let mut padding = good;
         padding[omega - 1] = 1;
-        assert!(hint_bit_unpack(&padding, k, omega).is_none(), "unused bytes are zero");
+        assert!(
+            hint_bit_unpack(&padding, k, omega).is_none(),
+            "unused bytes are zero"
+        );
     }
 }

@@ -22,7 +22,7 @@ const Q_INV: i32 = {
         inv = inv.wrapping_mul(2u32.wrapping_sub(q.wrapping_mul(inv)));
         step += 1;
     }
-    inv as i32
+    inv.cast_signed()
 };
 
 /// Returns a * 2^-32 mod q, in (-q, q), for |a| < q * 2^31.
@@ -78,15 +78,19 @@ pub(crate) const fn to_mont(x: i64) -> i32 {
 }
 
 /// Euclidean remainder of public constants (never used on secret values).
-#[expect(
-    clippy::integer_division_remainder_used,
-    reason = "only evaluated at compile time, on public constants"
-)]
 const fn rem(a: i64, m: i64) -> i64 {
     a.rem_euclid(m)
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_lossless,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::integer_division_remainder_used,
+    reason = "test arithmetic on small, known values"
+)]
 mod tests {
     use super::*;
 
@@ -97,7 +101,15 @@ mod tests {
 
     #[test]
     fn montgomery_reduction_divides_by_2_32() {
-        for a in [0i64, 1, -1, 12345678, -98765432, (Q as i64) << 30, -((Q as i64) << 30)] {
+        for a in [
+            0i64,
+            1,
+            -1,
+            12345678,
+            -98765432,
+            (Q as i64) << 30,
+            -((Q as i64) << 30),
+        ] {
             let r = montgomery_reduce(a);
             assert!(r.abs() < Q);
             let back = (r as i64 * (1i64 << 32) - a).rem_euclid(Q as i64);
@@ -107,7 +119,17 @@ mod tests {
 
     #[test]
     fn freeze_is_canonical() {
-        for a in [0, 1, -1, Q, -Q, Q - 1, 2 * Q + 5, -2 * Q - 5, i32::MAX - (1 << 22)] {
+        for a in [
+            0,
+            1,
+            -1,
+            Q,
+            -Q,
+            Q - 1,
+            2 * Q + 5,
+            -2 * Q - 5,
+            i32::MAX - (1 << 22),
+        ] {
             let r = freeze(a);
             assert!((0..Q).contains(&r));
             assert_eq!((r as i64 - a as i64).rem_euclid(Q as i64), 0, "a = {a}");

@@ -51,7 +51,10 @@ pub fn key_gen(set: ParameterSet, seed: &[u8; 32]) -> (SigningKey, VerifyingKey)
     let params = set.params();
     // Step 1: (rho, rho', K) = H(xi || k || l, 128).
     let mut expanded = Zeroizing::new([0u8; 128]);
-    h(&[seed, &[byte(params.k), byte(params.l)]], expanded.as_mut_slice());
+    h(
+        &[seed, &[byte(params.k), byte(params.l)]],
+        expanded.as_mut_slice(),
+    );
     let (rho, rest) = split::<32>(expanded.as_slice());
     let (rho_prime, rest) = split::<64>(rest);
     let (key, _) = split::<32>(rest);
@@ -97,7 +100,7 @@ impl SigningKey {
         let a_hat = expand_a(&parts.rho, params);
         let s1_hat = ntt_vec(&parts.s1);
         let (t1, t0) = split_t(&a_hat, &s1_hat, &parts.s2);
-        if t0 != parts.t0 {
+        if !bool::from(ct_eq_vec(&t0, &parts.t0)) {
             return Err(Error::MalformedSecretKey {
                 set: set.name(),
                 reason: "t0 does not match rho, s1 and s2",
@@ -198,7 +201,10 @@ impl SigningKey {
             p.caddq();
         }
         // Steps 14-15: w1 = HighBits(w), c-tilde = H(mu || w1Encode(w1), lambda / 4).
-        let w1: Vec<Poly> = w.0.iter().map(|p| map(p, |r| high_bits(r, params.gamma2))).collect();
+        let w1: Vec<Poly> =
+            w.0.iter()
+                .map(|p| map(p, |r| high_bits(r, params.gamma2)))
+                .collect();
         let mut w1_bytes = Vec::with_capacity(params.k * params.w1_poly_bytes());
         encode::w1_encode(&w1, params, &mut w1_bytes);
         let mut c_tilde = vec![0u8; params.c_tilde_len()];
@@ -372,7 +378,11 @@ impl VerifyingKey {
             .map(|(wi, hi)| {
                 Poly(std::array::from_fn(|j| {
                     let hint = hi.0.get(j).is_some_and(|&b| b == 1);
-                    use_hint(hint, wi.0.get(j).copied().unwrap_or_default(), params.gamma2)
+                    use_hint(
+                        hint,
+                        wi.0.get(j).copied().unwrap_or_default(),
+                        params.gamma2,
+                    )
                 }))
             })
             .collect();
@@ -477,15 +487,31 @@ fn split_t(a_hat: &[Poly], s1_hat: &[Poly], s2: &[Poly]) -> (Vec<Poly>, Vec<Poly
 /// Whether any polynomial of `v` has a coefficient of absolute value >= bound; every
 /// polynomial is scanned whatever the answer.
 fn any_exceeds(v: &[Poly], bound: i32) -> bool {
-    v.iter()
-        .fold(false, |over, p| over | p.exceeds(bound))
+    v.iter().fold(false, |over, p| over | p.exceeds(bound))
+}
+
+/// Constant-time equality of two vectors of secret polynomials of the same shape.
+fn ct_eq_vec(a: &[Poly], b: &[Poly]) -> subtle::Choice {
+    let same_len = subtle::Choice::from(u8::from(a.len() == b.len()));
+    a.iter().zip(b).fold(same_len, |acc, (x, y)| {
+        acc & x
+            .0
+            .iter()
+            .zip(&y.0)
+            .fold(subtle::Choice::from(1), |c, (p, q)| c & p.ct_eq(q))
+    })
 }
 
 fn map(p: &Poly, f: impl Fn(i32) -> i32) -> Poly {
     Poly(p.0.map(f))
 }
 
-fn check_len(what: &'static str, set: ParameterSet, expected: usize, got: usize) -> Result<(), Error> {
+fn check_len(
+    what: &'static str,
+    set: ParameterSet,
+    expected: usize,
+    got: usize,
+) -> Result<(), Error> {
     if expected == got {
         Ok(())
     } else {

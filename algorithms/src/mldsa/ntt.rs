@@ -54,6 +54,11 @@ pub(crate) fn inv_ntt_to_mont(w: &mut [i32; 256]) {
 }
 
 /// zeta^brv8(m) * 2^32 mod q for m = 0..256 (FIPS 204 Appendix B lists the plain values).
+#[expect(
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    reason = "compile-time table construction with m < 256"
+)]
 const ZETAS: [i32; 256] = {
     let mut table = [0i32; 256];
     let mut m = 0;
@@ -69,11 +74,23 @@ const ZETAS: [i32; 256] = {
 const ZETA: i64 = 1753;
 
 /// 256^-1 * 2^64 mod q = 2^56 mod q: one Montgomery product by it multiplies by 256^-1 * 2^32.
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "a residue mod q fits in 32 bits"
+)]
 const INV_256_MONT2: i32 = pow_mod(2, 56) as i32;
 
 const _: () = assert!(Q == 8_380_417);
 
 #[cfg(test)]
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_lossless,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::integer_division_remainder_used,
+    reason = "test arithmetic on small, known values"
+)]
 mod tests {
     use super::*;
     use crate::mldsa::field::freeze;
@@ -91,7 +108,11 @@ mod tests {
                 2682288, 2129892, 3764867, 7375178, 557458, 7159240
             ]
         );
-        assert_eq!(pow_mod(ZETA, 256), i64::from(Q) - 1, "zeta is a 512th root of -1");
+        assert_eq!(
+            pow_mod(ZETA, 256),
+            i64::from(Q) - 1,
+            "zeta is a 512th root of -1"
+        );
     }
 
     fn schoolbook(a: &[i32; 256], b: &[i32; 256]) -> [i32; 256] {

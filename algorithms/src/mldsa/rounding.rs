@@ -2,11 +2,6 @@
 //!
 //! Inputs are canonical representatives in [0, q) unless a function says otherwise.
 
-#![expect(
-    clippy::cast_possible_truncation,
-    reason = "quotients of values below 2^24 by constants fit in 32 bits"
-)]
-
 use super::field::Q;
 use super::params::D;
 
@@ -68,9 +63,11 @@ pub(crate) const fn use_hint(hint: bool, r: i32, gamma2: i32) -> i32 {
 }
 
 /// gamma2 = (q - 1) / 88 (ML-DSA-44).
-const GAMMA2_SMALL: i32 = (Q - 1) / 88;
+const GAMMA2_SMALL: i32 = 95_232;
 /// gamma2 = (q - 1) / 32 (ML-DSA-65 and ML-DSA-87).
-const GAMMA2_LARGE: i32 = (Q - 1) / 32;
+const GAMMA2_LARGE: i32 = 261_888;
+
+const _: () = assert!(88 * GAMMA2_SMALL == Q - 1 && 32 * GAMMA2_LARGE == Q - 1);
 
 /// Shift of the reciprocal multiplication; 2^SHIFT exceeds (q + gamma2) * 2 gamma2, which makes
 /// floor(n * ceil(2^SHIFT / m) / 2^SHIFT) = floor(n / m) for every n the functions see.
@@ -87,6 +84,14 @@ const fn ceil_div(a: i64, m: i64) -> i64 {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_lossless,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::integer_division_remainder_used,
+    reason = "test arithmetic on small, known values"
+)]
 mod tests {
     use proptest::prelude::*;
 
@@ -110,14 +115,22 @@ mod tests {
     fn decompose_agrees_with_the_definition_everywhere() {
         for gamma2 in [GAMMA2_SMALL, GAMMA2_LARGE] {
             for r in 0..Q {
-                assert_eq!(decompose(r, gamma2), decompose_by_definition(r, gamma2), "r = {r}");
+                assert_eq!(
+                    decompose(r, gamma2),
+                    decompose_by_definition(r, gamma2),
+                    "r = {r}"
+                );
             }
         }
     }
 
     fn centred(x: i64) -> i32 {
         let r = x.rem_euclid(i64::from(Q));
-        (if r > i64::from(Q) / 2 { r - i64::from(Q) } else { r }) as i32
+        (if r > i64::from(Q) / 2 {
+            r - i64::from(Q)
+        } else {
+            r
+        }) as i32
     }
 
     proptest! {

@@ -66,10 +66,7 @@ pub(crate) fn sample_in_ball(c_tilde: &[u8], tau: usize) -> Poly {
 /// FIPS 204 Alg. 30 (RejNTTPoly) on the seed rho || s || r: a uniform polynomial in the NTT
 /// domain.
 pub(crate) fn rej_ntt_poly(rho: &[u8; 32], s: u8, r: u8) -> Poly {
-    let mut reader = Shake128::default()
-        .chain(rho)
-        .chain([s, r])
-        .finalize_xof();
+    let mut reader = Shake128::default().chain(rho).chain([s, r]).finalize_xof();
     let mut poly = Poly::default();
     let mut filled = 0;
     let mut block = [0u8; SHAKE128_RATE];
@@ -79,11 +76,11 @@ pub(crate) fn rej_ntt_poly(rho: &[u8; 32], s: u8, r: u8) -> Poly {
             // Alg. 14 (CoeffFromThreeBytes): 23 bits, top bit of the third byte cleared.
             let [b0, b1, b2] = [0, 1, 2].map(|i| triple.get(i).copied().unwrap_or_default());
             let z = i32::from(b0) | i32::from(b1) << 8 | i32::from(b2 & 0x7f) << 16;
-            if z < Q {
-                if let Some(slot) = poly.0.get_mut(filled) {
-                    *slot = z;
-                    filled += 1;
-                }
+            if z < Q
+                && let Some(slot) = poly.0.get_mut(filled)
+            {
+                *slot = z;
+                filled += 1;
             }
         }
     }
@@ -115,13 +112,11 @@ pub(crate) fn rej_bounded_poly(rho_prime: &[u8; 64], index: u16, eta: i32) -> Po
         reader.read(&mut block);
         for &z in &block {
             for half in [z & 0x0f, z >> 4] {
-                if filled < N {
-                    if let Some(coefficient) = coeff_from_half_byte(half, eta) {
-                        if let Some(slot) = poly.0.get_mut(filled) {
-                            *slot = coefficient;
-                            filled += 1;
-                        }
-                    }
+                if let Some(coefficient) = coeff_from_half_byte(half, eta)
+                    && let Some(slot) = poly.0.get_mut(filled)
+                {
+                    *slot = coefficient;
+                    filled += 1;
                 }
             }
         }
@@ -189,6 +184,14 @@ const SHAKE128_RATE: usize = 168;
 const SHAKE256_RATE: usize = 136;
 
 #[cfg(test)]
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_lossless,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::integer_division_remainder_used,
+    reason = "test arithmetic on small, known values"
+)]
 mod tests {
     use super::*;
     use crate::mldsa::ParameterSet;
@@ -210,7 +213,7 @@ mod tests {
         for eta in [2, 4] {
             let p = rej_bounded_poly(&[7; 64], 3, eta);
             assert!(p.0.iter().all(|&x| (-eta..=eta).contains(&x)));
-            assert!(p.0.iter().any(|&x| x == eta) && p.0.iter().any(|&x| x == -eta));
+            assert!(p.0.contains(&eta) && p.0.contains(&-eta));
         }
         for b in 0u8..15 {
             assert_eq!(coeff_from_half_byte(b, 2), Some(2 - i32::from(b % 5)));

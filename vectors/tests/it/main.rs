@@ -8,5 +8,7 @@
     reason = "tests fail by panicking"
 )]
 
+mod acvp;
 mod cross;
+mod cross_mldsa;
 mod wycheproof;
