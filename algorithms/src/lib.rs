@@ -20,7 +20,10 @@
 //! # Schemes in this version
 //!
 //! - [`single::ecdsa_p256`]: ECDSA P-256 with SHA-256, on the RustCrypto `p256` crate.
-//! - [`single::ml_dsa`]: ML-DSA-44/65/87 (FIPS 204), on the `fips204` crate.
+//! - [`single::qoesign_ml_dsa`]: ML-DSA-44/65/87 (FIPS 204) on this crate's own [`mldsa`]
+//!   implementation, the default ML-DSA scheme; it also signs an external mu.
+//! - [`single::ml_dsa`]: ML-DSA-44/65/87 on the `fips204` crate, kept as a second
+//!   implementation for cross-checks and benchmarks.
 //!
 //! No threshold scheme exists yet, and the composite algorithms are known by identifier only.
 //!
@@ -34,8 +37,9 @@
 //! # Side channels
 //!
 //! Secret material lives in [`SecretBytes`], which is zeroized on drop, never printed and
-//! compared in constant time. The arithmetic is that of the backing crates (`p256` and `fips204`
-//! document constant-time implementations); timing of the protocol rounds is not hidden.
+//! compared in constant time. The ECDSA arithmetic is that of `p256`, which documents a
+//! constant-time implementation; [`mldsa`] states its own side-channel stance. Timing of the
+//! protocol rounds is not hidden.
 
 #![warn(clippy::indexing_slicing, clippy::integer_division_remainder_used)]
 

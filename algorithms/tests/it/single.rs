@@ -206,3 +206,55 @@ fn verification_separates_malformed_from_invalid() {
         );
     }
 }
+
+#[test]
+fn own_ml_dsa_signs_an_external_mu_the_way_a_remote_client_expects() {
+    // The client holds the public key and the document; the signer sees only mu.
+    for level in [
+        single::MlDsaLevel::L44,
+        single::MlDsaLevel::L65,
+        single::MlDsaLevel::L87,
+    ] {
+        let scheme = single::qoesign_ml_dsa(level);
+        let share = sim::keygen(scheme.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
+            .unwrap()
+            .remove(0);
+        let set = qoesign_algorithms::mldsa::ParameterSet::ALL
+            .into_iter()
+            .find(|s| s.public_key_len() == share.public_key().len())
+            .unwrap();
+        let public = qoesign_algorithms::mldsa::VerifyingKey::decode(set, share.public_key())
+            .unwrap();
+        let (document, context) = (b"contract, page 1 of 1", b"qes-remote");
+        let mu = public.external_mu(document, context).unwrap();
+        let input = SignInput::ExternalMu(mu);
+        let sig = sim::sign(scheme.as_ref(), &[&share], &input, SESSION, &mut rng()).unwrap();
+        let algorithm = scheme.info().algorithm.id;
+        assert_eq!(
+            independent::verify(algorithm, share.public_key(), document, context, &sig),
+            Some(true),
+            "{algorithm}: a signature over mu is an ordinary signature over the document"
+        );
+        assert!(scheme.verify(share.public_key(), &input, &sig).is_ok());
+        let mut other = mu;
+        other[0] ^= 1;
+        assert_eq!(
+            scheme.verify(share.public_key(), &SignInput::ExternalMu(other), &sig),
+            Err(VerifyError::Invalid)
+        );
+        // The fips204-backed scheme has no external-mu interface and says so before signing.
+        let fips = single::ml_dsa(level);
+        let params = SignParams {
+            session: SESSION,
+            signers: vec![PartyId(0)],
+            input,
+        };
+        let fips_share = sim::keygen(fips.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
+            .unwrap()
+            .remove(0);
+        assert!(matches!(
+            fips.sign(&fips_share, &params).err().unwrap(),
+            SchemeError::UnsupportedInput { .. }
+        ));
+    }
+}

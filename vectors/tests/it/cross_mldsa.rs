@@ -12,7 +12,8 @@
 //!   with one bit flipped, a message with one byte more, and another context.
 //!
 //! Every failure message names the parameter set and the round's key seed in hex: the seeds are
-//! random test data, not anyone's secret, and they let a failing round be replayed.
+//! random test data, not anyone's secret, and they let a failing round be replayed. PQClean's
+//! rounds have no seed, and name the first bytes of PQClean's public key instead.
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
