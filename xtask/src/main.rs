@@ -3,8 +3,8 @@
 //! Subcommands:
 //!
 //! - `ci`: the gates `.ci/run` applies, in the same order: `cargo fmt --check`, clippy on all
-//!   targets with warnings denied, the documentation with warnings denied, then the test command
-//!   of the README. Run it before pushing to see what CI will say.
+//!   targets with warnings denied, the documentation with warnings denied, the test command of
+//!   the README, then `kat`. Run it before pushing to see what CI will say.
 //! - `kat [--json]`: every known-answer vector file (NIST ACVP ML-DSA, Wycheproof ECDSA) of
 //!   `vectors/data` and of the shared collection `../shared/vectors` when it exists, run
 //!   against qoesign's schemes, one row per file and test group (see `kat.rs`).
@@ -41,7 +41,7 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str = "usage: cargo xtask <task>\n\ntasks:\n  ci    fmt check, clippy -D warnings, \
-                     docs -D warnings, then the README test command\n  kat   run every \
+                     docs -D warnings, the README test command, kat\n  kat   run every \
                      known-answer vector file, one row per file and test group (--json for JSON)";
 
 fn ci() -> Result<()> {
@@ -61,7 +61,8 @@ fn ci() -> Result<()> {
         &["doc", "--workspace", "--no-deps"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
-    cargo(TEST_COMMAND, &[])
+    cargo(TEST_COMMAND, &[])?;
+    kat::kat(&[])
 }
 
 fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<()> {

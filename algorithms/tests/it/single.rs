@@ -223,8 +223,8 @@ fn own_ml_dsa_signs_an_external_mu_the_way_a_remote_client_expects() {
             .into_iter()
             .find(|s| s.public_key_len() == share.public_key().len())
             .unwrap();
-        let public = qoesign_algorithms::mldsa::VerifyingKey::decode(set, share.public_key())
-            .unwrap();
+        let public =
+            qoesign_algorithms::mldsa::VerifyingKey::decode(set, share.public_key()).unwrap();
         let (document, context) = (b"contract, page 1 of 1", b"qes-remote");
         let mu = public.external_mu(document, context).unwrap();
         let input = SignInput::ExternalMu(mu);
