@@ -28,6 +28,19 @@
 //! 204 §3.6.3 allows. Secret keys and the intermediate secrets of signing are zeroized when
 //! dropped. Verification works on public data and is not constant time.
 
+// The unit tests below this module compute expected values with plain casts and divisions.
+#![cfg_attr(
+    test,
+    allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_lossless,
+        clippy::cast_sign_loss,
+        clippy::cast_possible_wrap,
+        clippy::integer_division_remainder_used,
+        reason = "test arithmetic on small, known values"
+    )
+)]
+
 mod encode;
 mod field;
 mod keys;

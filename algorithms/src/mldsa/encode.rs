@@ -274,14 +274,6 @@ const T0_OFFSET: i32 = 1 << (D - 1);
 const _: () = assert!(N == 256 && POLY_BYTES_T1 == 32 * T1_BITS && POLY_BYTES_T0 == 32 * 13);
 
 #[cfg(test)]
-#[allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_lossless,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    clippy::integer_division_remainder_used,
-    reason = "test arithmetic on small, known values"
-)]
 mod tests {
     use proptest::prelude::*;
 

@@ -83,17 +83,26 @@ const INV_256_MONT2: i32 = pow_mod(2, 56) as i32;
 const _: () = assert!(Q == 8_380_417);
 
 #[cfg(test)]
-#[allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_lossless,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    clippy::integer_division_remainder_used,
-    reason = "test arithmetic on small, known values"
-)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
     use crate::mldsa::field::freeze;
+
+    proptest! {
+        /// NTT^-1(NTT(a)) = a, up to the Montgomery factor 2^32 the inverse adds.
+        #[test]
+        fn ntt_round_trips(coefficients in proptest::collection::vec(-(Q - 1)..Q, 256)) {
+            let mut a = [0i32; 256];
+            a.copy_from_slice(&coefficients);
+            let mut w = a;
+            ntt(&mut w);
+            inv_ntt_to_mont(&mut w);
+            let r = (1i64 << 32) % i64::from(Q);
+            let expected = a.map(|x| (i64::from(x) * r).rem_euclid(i64::from(Q)) as i32);
+            prop_assert_eq!(w.map(freeze), expected);
+        }
+    }
 
     /// zeta^brv8(m) for the first entries, as listed in FIPS 204 Appendix B.
     #[test]

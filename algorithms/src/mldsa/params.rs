@@ -170,14 +170,6 @@ static ML_DSA_87: Params = Params {
 };
 
 #[cfg(test)]
-#[allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_lossless,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    clippy::integer_division_remainder_used,
-    reason = "test arithmetic on small, known values"
-)]
 mod tests {
     use super::ParameterSet;
 

@@ -122,14 +122,6 @@ fn xof<X: Default + ExtendableOutput>(message: &[u8], len: usize) -> Vec<u8> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_lossless,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    clippy::integer_division_remainder_used,
-    reason = "test arithmetic on small, known values"
-)]
 mod tests {
     use super::PreHash;
 

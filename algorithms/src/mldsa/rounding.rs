@@ -84,14 +84,6 @@ const fn ceil_div(a: i64, m: i64) -> i64 {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_lossless,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    clippy::integer_division_remainder_used,
-    reason = "test arithmetic on small, known values"
-)]
 mod tests {
     use proptest::prelude::*;
 

@@ -184,14 +184,6 @@ const SHAKE128_RATE: usize = 168;
 const SHAKE256_RATE: usize = 136;
 
 #[cfg(test)]
-#[allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_lossless,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    clippy::integer_division_remainder_used,
-    reason = "test arithmetic on small, known values"
-)]
 mod tests {
     use super::*;
     use crate::mldsa::ParameterSet;
