@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::mldsa::ParameterSet;
 use crate::{
     KeyShare, Party, PartyId, SchemeError, SchemeInfo, SessionId, SignInput, VerifyError, single,
 };
@@ -82,12 +83,12 @@ pub struct SignParams {
 pub fn builtin_schemes() -> Vec<Arc<dyn Scheme>> {
     vec![
         single::ecdsa_p256(),
-        single::qoesign_ml_dsa(single::MlDsaLevel::L44),
-        single::qoesign_ml_dsa(single::MlDsaLevel::L65),
-        single::qoesign_ml_dsa(single::MlDsaLevel::L87),
-        single::ml_dsa(single::MlDsaLevel::L44),
-        single::ml_dsa(single::MlDsaLevel::L65),
-        single::ml_dsa(single::MlDsaLevel::L87),
+        single::qoesign_ml_dsa(ParameterSet::MlDsa44),
+        single::qoesign_ml_dsa(ParameterSet::MlDsa65),
+        single::qoesign_ml_dsa(ParameterSet::MlDsa87),
+        single::ml_dsa(ParameterSet::MlDsa44),
+        single::ml_dsa(ParameterSet::MlDsa65),
+        single::ml_dsa(ParameterSet::MlDsa87),
     ]
 }
 

@@ -57,7 +57,7 @@ pub fn key_gen(set: ParameterSet, seed: &[u8; 32]) -> (SigningKey, VerifyingKey)
     );
     let (rho, rest) = split::<32>(expanded.as_slice());
     let (rho_prime, rest) = split::<64>(rest);
-    let (key, _) = split::<32>(rest);
+    let key = Zeroizing::new(split::<32>(rest).0);
     let rho_prime = Zeroizing::new(rho_prime);
     // Steps 3-4: A-hat = ExpandA(rho), (s1, s2) = ExpandS(rho').
     let a_hat = expand_a(&rho, params);
@@ -70,7 +70,7 @@ pub fn key_gen(set: ParameterSet, seed: &[u8; 32]) -> (SigningKey, VerifyingKey)
     let mut tr = [0u8; 64];
     h(&[&encoded], &mut tr);
     let verifying = VerifyingKey::from_parts(set, encoded, tr, a_hat.clone(), &t1);
-    let signing = SigningKey::from_parts(set, rho, key, tr, s1, s2, t0, a_hat, t1);
+    let signing = SigningKey::from_parts(set, rho, &key, tr, [s1, s2, t0], s1_hat, a_hat, t1);
     (signing, verifying)
 }
 
@@ -114,12 +114,15 @@ impl SigningKey {
                 reason: "tr is not the hash of the public key",
             });
         }
-        let (rho, key, tr) = (parts.rho, parts.key, parts.tr);
         let mut parts = parts;
-        let s1 = std::mem::take(&mut parts.s1);
-        let s2 = std::mem::take(&mut parts.s2);
-        let t0 = std::mem::take(&mut parts.t0);
-        Ok(Self::from_parts(set, rho, key, tr, s1, s2, t0, a_hat, t1))
+        let secrets = [
+            std::mem::take(&mut parts.s1),
+            std::mem::take(&mut parts.s2),
+            std::mem::take(&mut parts.t0),
+        ];
+        Ok(Self::from_parts(
+            set, parts.rho, &parts.key, parts.tr, secrets, s1_hat, a_hat, t1,
+        ))
     }
 
     /// The expanded secret key encoding (FIPS 204 Alg. 24, skEncode).
@@ -194,8 +197,8 @@ impl SigningKey {
         kappa: u16,
     ) -> Option<Vec<u8>> {
         // Steps 11-13: y = ExpandMask(rho'', kappa), w = NTT^-1(A-hat o NTT(y)).
-        let y = Secret(expand_mask(rho_pp, kappa, params));
-        let mut w = Secret(matrix_mul(&self.a_hat, &ntt_vec(&y.0)));
+        let mut y = Secret(expand_mask(rho_pp, kappa, params));
+        let mut w = Secret(matrix_mul(&self.a_hat, &Secret(ntt_vec(&y.0)).0));
         for p in &mut w.0 {
             p.inv_ntt();
             p.caddq();
@@ -214,17 +217,18 @@ impl SigningKey {
         c_hat.ntt();
         let cs1 = Secret(scale_inv_ntt(&c_hat, &self.s1_hat));
         let cs2 = Secret(scale_inv_ntt(&c_hat, &self.s2_hat));
-        // Steps 19-20: z = y + <<c s1>>, r0 = LowBits(w - <<c s2>>).
-        let mut z = Secret(y.0.clone());
-        for (zi, ci) in z.0.iter_mut().zip(&cs1.0) {
-            zi.add_assign(ci);
-            zi.reduce();
+        // Steps 19-20: z = y + <<c s1>>, r0 = LowBits(w - <<c s2>>); y and w are not needed
+        // afterwards, so both are updated in place.
+        for (yi, ci) in y.0.iter_mut().zip(&cs1.0) {
+            yi.add_assign(ci);
+            yi.reduce();
         }
-        let mut w_minus_cs2 = Secret(w.0.clone());
-        for (wi, ci) in w_minus_cs2.0.iter_mut().zip(&cs2.0) {
+        let z = y;
+        for (wi, ci) in w.0.iter_mut().zip(&cs2.0) {
             wi.sub_assign(ci);
             *wi = map(wi, field::freeze);
         }
+        let w_minus_cs2 = w;
         let r0 = Secret(
             w_minus_cs2
                 .0
@@ -268,6 +272,8 @@ impl SigningKey {
         Some(encode::sig_encode(&c_tilde, &z.0, &hint, params))
     }
 
+    /// Assembles a key from FIPS 204's secret-key fields (`[s1, s2, t0]`), NTT(s1) (which every
+    /// caller has already computed), the expanded matrix and t1.
     #[expect(
         clippy::too_many_arguments,
         reason = "the fields of FIPS 204's secret key, in the standard's order"
@@ -275,19 +281,18 @@ impl SigningKey {
     fn from_parts(
         set: ParameterSet,
         rho: [u8; 32],
-        key: [u8; 32],
+        key: &[u8; 32],
         tr: [u8; 64],
-        s1: Vec<Poly>,
-        s2: Vec<Poly>,
-        t0: Vec<Poly>,
+        [s1, s2, t0]: [Vec<Poly>; 3],
+        s1_hat: Vec<Poly>,
         a_hat: Vec<Poly>,
         t1: Vec<Poly>,
     ) -> Self {
-        let (s1_hat, s2_hat, t0_hat) = (ntt_vec(&s1), ntt_vec(&s2), ntt_vec(&t0));
+        let (s2_hat, t0_hat) = (ntt_vec(&s2), ntt_vec(&t0));
         Self {
             set,
             rho,
-            key,
+            key: *key,
             tr,
             s1,
             s2,

@@ -8,9 +8,12 @@
 //! depends only on values that are thrown away, so the time it takes reveals nothing about the
 //! coefficients kept. SampleInBall and RejNTTPoly work on public inputs (c-tilde is published
 //! with the signature, and the challenge of a rejected attempt may be revealed without harm).
+//! Squeezed buffers of secret-derived bytes are zeroized after use, and so is the SHAKE state
+//! itself (the `sha3` crate's `zeroize` feature wipes it on drop).
 
 use sha3::digest::{ExtendableOutput, Update, XofReader};
 use sha3::{Shake128, Shake256};
+use zeroize::Zeroize;
 
 use super::encode::unpack_offset;
 use super::field::Q;
@@ -121,7 +124,7 @@ pub(crate) fn rej_bounded_poly(rho_prime: &[u8; 64], index: u16, eta: i32) -> Po
             }
         }
     }
-    block.fill(0);
+    block.zeroize();
     poly
 }
 
@@ -150,7 +153,7 @@ pub(crate) fn expand_mask(rho_pp: &[u8; 64], kappa: u16, params: &Params) -> Vec
         unpack_offset(bytes, bits, params.gamma1, &mut poly);
         y.push(poly);
     }
-    buffer.fill(0);
+    buffer.zeroize();
     y
 }
 

@@ -5,31 +5,20 @@
 //! right after. Signing is hedged: a fresh 32-byte `rnd` per signature (FIPS 204 §3.4).
 
 use rand_core::CryptoRng;
-use zeroize::Zeroizing;
 
 use super::one_shot::Backend;
+use crate::mldsa::{MAX_CONTEXT_LEN, ParameterSet};
 use crate::{
     AlgorithmInfo, ProtocolError, SchemeError, SchemeInfo, SchemeKind, SecretBytes, SignInput,
     VerifyError, VerifyPart, known,
 };
 
-/// The ML-DSA parameter set.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MlDsaLevel {
-    /// ML-DSA-44, NIST category 2.
-    L44,
-    /// ML-DSA-65, NIST category 3.
-    L65,
-    /// ML-DSA-87, NIST category 5.
-    L87,
-}
-
 pub(super) struct MlDsa {
-    level: MlDsaLevel,
+    level: ParameterSet,
 }
 
 impl MlDsa {
-    pub(super) fn new(level: MlDsaLevel) -> Self {
+    pub(super) fn new(level: ParameterSet) -> Self {
         Self { level }
     }
 }
@@ -49,28 +38,21 @@ const fn info(id: &'static str, algorithm: &'static AlgorithmInfo) -> SchemeInfo
     }
 }
 
-/// FIPS 204 §5.2 / §5.3: the context string is at most 255 bytes.
-const MAX_CONTEXT: usize = 255;
-/// Length of the key generation seed ξ.
-const SEED_LEN: usize = 32;
-
 impl Backend for MlDsa {
     fn info(&self) -> &'static SchemeInfo {
         match self.level {
-            MlDsaLevel::L44 => &INFO_44,
-            MlDsaLevel::L65 => &INFO_65,
-            MlDsaLevel::L87 => &INFO_87,
+            ParameterSet::MlDsa44 => &INFO_44,
+            ParameterSet::MlDsa65 => &INFO_65,
+            ParameterSet::MlDsa87 => &INFO_87,
         }
     }
 
     fn generate(&self, rng: &mut dyn CryptoRng) -> Result<(Vec<u8>, SecretBytes), ProtocolError> {
-        // FIPS 204 Alg. 1, step 1: ξ ← 32 random bytes.
-        let mut seed = Zeroizing::new([0u8; SEED_LEN]);
-        rng.fill_bytes(seed.as_mut_slice());
+        let seed = super::fresh_32(rng);
         let public_key = match self.level {
-            MlDsaLevel::L44 => level44::public_key(&seed),
-            MlDsaLevel::L65 => level65::public_key(&seed),
-            MlDsaLevel::L87 => level87::public_key(&seed),
+            ParameterSet::MlDsa44 => level44::public_key(&seed),
+            ParameterSet::MlDsa65 => level65::public_key(&seed),
+            ParameterSet::MlDsa87 => level87::public_key(&seed),
         };
         Ok((public_key, SecretBytes::new(seed.to_vec())))
     }
@@ -90,18 +72,14 @@ impl Backend for MlDsa {
         input: &SignInput,
         rng: &mut dyn CryptoRng,
     ) -> Result<Vec<u8>, ProtocolError> {
-        let seed: &[u8; SEED_LEN] = secret.expose().try_into().map_err(|_| {
-            ProtocolError::Internal("stored ML-DSA seed is not 32 bytes".to_owned())
-        })?;
+        let seed = super::ml_dsa_seed(secret)?;
         let (message, context) =
             pure_input(input).map_err(|e| ProtocolError::Internal(e.to_string()))?;
-        // FIPS 204 Alg. 2, step 5: rnd ← 32 random bytes (hedged variant).
-        let mut rnd = Zeroizing::new([0u8; 32]);
-        rng.fill_bytes(rnd.as_mut_slice());
+        let rnd = super::fresh_32(rng);
         let signed = match self.level {
-            MlDsaLevel::L44 => level44::sign(seed, message, context, &rnd),
-            MlDsaLevel::L65 => level65::sign(seed, message, context, &rnd),
-            MlDsaLevel::L87 => level87::sign(seed, message, context, &rnd),
+            ParameterSet::MlDsa44 => level44::sign(seed, message, context, &rnd),
+            ParameterSet::MlDsa65 => level65::sign(seed, message, context, &rnd),
+            ParameterSet::MlDsa87 => level87::sign(seed, message, context, &rnd),
         };
         signed.map_err(|e| ProtocolError::Internal(format!("ML-DSA signing failed: {e}")))
     }
@@ -109,9 +87,9 @@ impl Backend for MlDsa {
     fn verify(&self, public_key: &[u8], input: &SignInput, sig: &[u8]) -> Result<(), VerifyError> {
         let (message, context) = pure_input(input)?;
         let valid = match self.level {
-            MlDsaLevel::L44 => level44::verify(public_key, message, context, sig)?,
-            MlDsaLevel::L65 => level65::verify(public_key, message, context, sig)?,
-            MlDsaLevel::L87 => level87::verify(public_key, message, context, sig)?,
+            ParameterSet::MlDsa44 => level44::verify(public_key, message, context, sig)?,
+            ParameterSet::MlDsa65 => level65::verify(public_key, message, context, sig)?,
+            ParameterSet::MlDsa87 => level87::verify(public_key, message, context, sig)?,
         };
         if valid {
             Ok(())
@@ -125,12 +103,12 @@ impl Backend for MlDsa {
 /// bytes. The `fips204` crate offers no supported external-μ interface.
 fn pure_input(input: &SignInput) -> Result<(&[u8], &[u8]), VerifyError> {
     match input {
-        SignInput::Message { message, context } if context.len() <= MAX_CONTEXT => {
+        SignInput::Message { message, context } if context.len() <= MAX_CONTEXT_LEN => {
             Ok((message, context))
         }
         SignInput::Message { context, .. } => Err(VerifyError::Malformed {
             part: VerifyPart::Context,
-            reason: format!("at most {MAX_CONTEXT} bytes, got {}", context.len()),
+            reason: format!("at most {MAX_CONTEXT_LEN} bytes, got {}", context.len()),
         }),
         SignInput::Digest(_) | SignInput::ExternalMu(_) => Err(VerifyError::Malformed {
             part: VerifyPart::Message,

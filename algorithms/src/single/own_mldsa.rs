@@ -7,9 +7,7 @@
 //! signing service never needs the document.
 
 use rand_core::CryptoRng;
-use zeroize::Zeroizing;
 
-use super::MlDsaLevel;
 use super::one_shot::Backend;
 use crate::mldsa::{self, MAX_CONTEXT_LEN, ParameterSet, SigningKey, VerifyingKey};
 use crate::{
@@ -18,20 +16,12 @@ use crate::{
 };
 
 pub(super) struct OwnMlDsa {
-    level: MlDsaLevel,
+    set: ParameterSet,
 }
 
 impl OwnMlDsa {
-    pub(super) fn new(level: MlDsaLevel) -> Self {
-        Self { level }
-    }
-
-    fn set(&self) -> ParameterSet {
-        match self.level {
-            MlDsaLevel::L44 => ParameterSet::MlDsa44,
-            MlDsaLevel::L65 => ParameterSet::MlDsa65,
-            MlDsaLevel::L87 => ParameterSet::MlDsa87,
-        }
+    pub(super) fn new(set: ParameterSet) -> Self {
+        Self { set }
     }
 }
 
@@ -52,18 +42,16 @@ const fn info(id: &'static str, algorithm: &'static AlgorithmInfo) -> SchemeInfo
 
 impl Backend for OwnMlDsa {
     fn info(&self) -> &'static SchemeInfo {
-        match self.level {
-            MlDsaLevel::L44 => &INFO_44,
-            MlDsaLevel::L65 => &INFO_65,
-            MlDsaLevel::L87 => &INFO_87,
+        match self.set {
+            ParameterSet::MlDsa44 => &INFO_44,
+            ParameterSet::MlDsa65 => &INFO_65,
+            ParameterSet::MlDsa87 => &INFO_87,
         }
     }
 
     fn generate(&self, rng: &mut dyn CryptoRng) -> Result<(Vec<u8>, SecretBytes), ProtocolError> {
-        // FIPS 204 Alg. 1, step 1: xi <- 32 random bytes.
-        let mut seed = Zeroizing::new([0u8; 32]);
-        rng.fill_bytes(seed.as_mut_slice());
-        let (_, public) = mldsa::key_gen(self.set(), &seed);
+        let seed = super::fresh_32(rng);
+        let (_, public) = mldsa::key_gen(self.set, &seed);
         Ok((public.encode(), SecretBytes::new(seed.to_vec())))
     }
 
@@ -80,13 +68,8 @@ impl Backend for OwnMlDsa {
         input: &SignInput,
         rng: &mut dyn CryptoRng,
     ) -> Result<Vec<u8>, ProtocolError> {
-        let seed: &[u8; 32] = secret.expose().try_into().map_err(|_| {
-            ProtocolError::Internal("stored ML-DSA seed is not 32 bytes".to_owned())
-        })?;
-        let key = SigningKey::from_seed(self.set(), seed);
-        // FIPS 204 Alg. 2, step 5: rnd <- 32 random bytes (hedged variant).
-        let mut rnd = Zeroizing::new([0u8; 32]);
-        rng.fill_bytes(rnd.as_mut_slice());
+        let key = SigningKey::from_seed(self.set, super::ml_dsa_seed(secret)?);
+        let rnd = super::fresh_32(rng);
         match input {
             SignInput::Message { message, context } => key
                 .sign(message, context, &rnd)
@@ -100,7 +83,7 @@ impl Backend for OwnMlDsa {
 
     fn verify(&self, public_key: &[u8], input: &SignInput, sig: &[u8]) -> Result<(), VerifyError> {
         check(input)?;
-        let set = self.set();
+        let set = self.set;
         let key = VerifyingKey::decode(set, public_key).map_err(|e| VerifyError::Malformed {
             part: VerifyPart::PublicKey,
             reason: e.to_string(),

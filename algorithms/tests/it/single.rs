@@ -1,6 +1,7 @@
 //! The single-party schemes through the plugin contract: every signature is checked by an
 //! independent verifier, and every refusal is specific.
 
+use qoesign_algorithms::mldsa::ParameterSet;
 use qoesign_algorithms::sim::{SessionError, Simulation};
 use qoesign_algorithms::{
     KeygenParams, PartyId, ProtocolError, SchemeError, SessionId, SignInput, SignParams,
@@ -79,7 +80,7 @@ fn inputs_the_algorithm_does_not_take_are_refused_up_front() {
         let err = ecdsa.sign(&share, &params).err().unwrap();
         assert!(matches!(err, SchemeError::UnsupportedInput { .. }), "{err}");
     }
-    let mldsa = single::ml_dsa(single::MlDsaLevel::L44);
+    let mldsa = single::ml_dsa(ParameterSet::MlDsa44);
     let share = sim::keygen(mldsa.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
         .unwrap()
         .remove(0);
@@ -124,7 +125,7 @@ fn committees_outside_the_scheme_are_refused() {
 #[test]
 fn share_of_another_scheme_is_refused() {
     let ecdsa = single::ecdsa_p256();
-    let mldsa = single::ml_dsa(single::MlDsaLevel::L65);
+    let mldsa = single::ml_dsa(ParameterSet::MlDsa65);
     let share = sim::keygen(ecdsa.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
         .unwrap()
         .remove(0);
@@ -144,7 +145,7 @@ fn share_of_another_scheme_is_refused() {
 
 #[test]
 fn single_party_sessions_refuse_any_message_and_a_second_start() {
-    let scheme = single::ml_dsa(single::MlDsaLevel::L44);
+    let scheme = single::ml_dsa(ParameterSet::MlDsa44);
     let params = KeygenParams {
         session: SESSION,
         me: PartyId(0),
@@ -211,9 +212,9 @@ fn verification_separates_malformed_from_invalid() {
 fn own_ml_dsa_signs_an_external_mu_the_way_a_remote_client_expects() {
     // The client holds the public key and the document; the signer sees only mu.
     for level in [
-        single::MlDsaLevel::L44,
-        single::MlDsaLevel::L65,
-        single::MlDsaLevel::L87,
+        ParameterSet::MlDsa44,
+        ParameterSet::MlDsa65,
+        ParameterSet::MlDsa87,
     ] {
         let scheme = single::qoesign_ml_dsa(level);
         let share = sim::keygen(scheme.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())

@@ -1,6 +1,5 @@
 //! `qoesign algorithms`: every algorithm, its schemes, and its state under a policy.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use qoesign_algorithms::SignatureLen;
@@ -8,7 +7,7 @@ use qoesign_engine::{AlgorithmEntry, Committee, Registry};
 use qoesign_policy::{Date, Policy};
 use serde::Serialize;
 
-use crate::common::{day, load_policy};
+use crate::common::PolicyArgs;
 
 #[derive(Serialize)]
 struct Row {
@@ -38,14 +37,9 @@ struct SchemeRow {
     implementation: &'static str,
 }
 
-pub(crate) fn run(
-    policy: Option<&Path>,
-    date: Option<&str>,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: &PolicyArgs, json: bool) -> anyhow::Result<ExitCode> {
     let registry = Registry::builtin();
-    let policy = load_policy(&registry, policy)?;
-    let today = day(date)?;
+    let (policy, today) = args.load(&registry)?;
     let rows: Vec<Row> = registry
         .entries()
         .iter()

@@ -1,6 +1,6 @@
 //! Helpers shared by the commands: loading the policy, today's date, the random generator.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
 use getrandom::SysRng;
@@ -8,6 +8,25 @@ use getrandom::rand_core::UnwrapErr;
 use qoesign_engine::Registry;
 use qoesign_policy::{DEFAULT_POLICY_NAME, DEFAULT_POLICY_TOML, Date, Policy};
 use time::macros::format_description;
+
+/// The policy and the day a command evaluates it on.
+#[derive(clap::Args)]
+pub(crate) struct PolicyArgs {
+    /// Policy file (default: the embedded default policy).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) policy: Option<PathBuf>,
+    /// Day to evaluate the policy on, YYYY-MM-DD (default: today, UTC).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) date: Option<String>,
+}
+
+impl PolicyArgs {
+    /// The policy (file or embedded default) and the day.
+    pub(crate) fn load(&self, registry: &Registry) -> anyhow::Result<(Policy, Date)> {
+        let policy = load_policy(registry, self.policy.as_deref())?;
+        Ok((policy, day(self.date.as_deref())?))
+    }
+}
 
 /// Loads the policy at `path`, or the embedded default.
 pub(crate) fn load_policy(registry: &Registry, path: Option<&Path>) -> anyhow::Result<Policy> {

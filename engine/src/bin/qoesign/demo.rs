@@ -1,12 +1,11 @@
 //! `qoesign demo`: the main job on a policy, with a short summary or JSON.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use qoesign_engine::{Registry, demo};
 use serde::Serialize;
 
-use crate::common::{day, load_policy, os_rng};
+use crate::common::{PolicyArgs, os_rng};
 use crate::policy::warnings;
 
 /// The `--json` output. The field names are a contract with scripts: keep them stable.
@@ -26,14 +25,9 @@ struct DemoJson {
     verified: bool,
 }
 
-pub(crate) fn run(
-    policy: Option<&Path>,
-    date: Option<&str>,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: &PolicyArgs, json: bool) -> anyhow::Result<ExitCode> {
     let registry = Registry::builtin();
-    let policy = load_policy(&registry, policy)?;
-    let today = day(date)?;
+    let (policy, today) = args.load(&registry)?;
     let report = demo::run(&policy, &registry, today, &mut os_rng())?;
     if json {
         let out = DemoJson {

@@ -26,12 +26,8 @@ struct Cli {
 enum Command {
     /// List every algorithm, its schemes, and its state under a policy.
     Algorithms {
-        /// Policy file (default: the embedded default policy).
-        #[arg(long, value_name = "FILE")]
-        policy: Option<PathBuf>,
-        /// Day to evaluate states on, YYYY-MM-DD (default: today, UTC).
-        #[arg(long, value_name = "DATE")]
-        date: Option<String>,
+        #[command(flatten)]
+        policy: common::PolicyArgs,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -62,12 +58,8 @@ enum Command {
     },
     /// Create a key under the policy's preferred algorithm, sign a document, verify it.
     Demo {
-        /// Policy file (default: the embedded default policy).
-        #[arg(long, value_name = "FILE")]
-        policy: Option<PathBuf>,
-        /// Day the policy is evaluated on, YYYY-MM-DD (default: today, UTC).
-        #[arg(long, value_name = "DATE")]
-        date: Option<String>,
+        #[command(flatten)]
+        policy: common::PolicyArgs,
         /// Print JSON: algorithm, public_key, message, context, signature (hex) and more.
         #[arg(long)]
         json: bool,
@@ -89,9 +81,7 @@ enum PolicyCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Algorithms { policy, date, json } => {
-            algorithms::run(policy.as_deref(), date.as_deref(), json)
-        }
+        Command::Algorithms { policy, json } => algorithms::run(&policy, json),
         Command::Policy {
             command: PolicyCommand::Check { file, against },
         } => policy::check(&file, against.as_deref()),
@@ -104,7 +94,7 @@ fn main() -> ExitCode {
         } => {
             return verify::run(&alg, &pk, &msg, &sig, ctx.as_deref());
         }
-        Command::Demo { policy, date, json } => demo::run(policy.as_deref(), date.as_deref(), json),
+        Command::Demo { policy, json } => demo::run(&policy, json),
     };
     match result {
         Ok(code) => code,
