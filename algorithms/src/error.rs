@@ -46,6 +46,14 @@ pub enum ProtocolError {
     /// released.
     #[error("the produced signature failed verification and was not released")]
     SelfCheckFailed,
+    /// Every attempt the session allows ended without a valid signature. For threshold
+    /// ML-DSA this is expected with a small probability; it also happens when a co-signer
+    /// sends bad responses, which the scheme cannot attribute.
+    #[error("no valid signature after {attempts} attempts")]
+    NoSignature {
+        /// Attempts made.
+        attempts: u32,
+    },
     /// A bug in qoesign or a failure of the backing library.
     #[error("internal error: {0}")]
     Internal(String),
@@ -59,7 +67,10 @@ impl ProtocolError {
             | Self::Replayed { party, .. }
             | Self::Misbehaved { party, .. }
             | Self::UnknownSender { party } => Some(*party),
-            Self::Misuse(_) | Self::SelfCheckFailed | Self::Internal(_) => None,
+            Self::Misuse(_)
+            | Self::SelfCheckFailed
+            | Self::NoSignature { .. }
+            | Self::Internal(_) => None,
         }
     }
 }
@@ -83,6 +94,21 @@ pub enum SchemeError {
         scheme: &'static str,
         /// Why.
         reason: String,
+    },
+    /// The share's signing budget cannot cover another session.
+    #[error(
+        "the key share's signing budget is exhausted for scheme {scheme}: {used} of {cap} used, \
+         a session needs {needed}; re-issue the key"
+    )]
+    BudgetExhausted {
+        /// The scheme identifier.
+        scheme: &'static str,
+        /// Units already used.
+        used: u64,
+        /// The cap.
+        cap: u64,
+        /// Units one session reserves.
+        needed: u64,
     },
     /// The key share was made by another scheme or for another party.
     #[error("key share does not fit scheme {scheme}: {reason}")]

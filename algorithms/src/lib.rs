@@ -25,7 +25,10 @@
 //! - [`single::ml_dsa`]: ML-DSA-44/65/87 on the `fips204` crate, kept as a second
 //!   implementation for cross-checks and benchmarks.
 //!
-//! No threshold scheme exists yet, and the composite algorithms are known by identifier only.
+//! - [`threshold_mldsa::scheme`]: threshold ML-DSA-44/65/87, any T of N <= 6 parties with
+//!   distributed key generation (Celi et al., ePrint 2026/013).
+//!
+//! The composite algorithms are known by identifier only.
 //!
 //! # What this crate assumes
 //!
@@ -52,6 +55,7 @@ mod scheme;
 mod share;
 pub mod sim;
 pub mod single;
+pub mod threshold_mldsa;
 pub mod wire;
 
 pub use error::{ProtocolError, SchemeError, VerifyError, VerifyPart};
@@ -61,6 +65,6 @@ pub use identity::{
 pub use input::SignInput;
 pub use party::{Outgoing, Party, PartyId, Progress, Recipient};
 pub use rand_core::CryptoRng;
-pub use scheme::{KeygenParams, Scheme, SignParams, builtin_schemes};
-pub use share::{KeyShare, SecretBytes};
+pub use scheme::{KeygenParams, Scheme, SignParams, Signed, builtin_schemes};
+pub use share::{KeyShare, SecretBytes, SigningBudget};
 pub use wire::{SessionId, WireError};

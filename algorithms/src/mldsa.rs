@@ -41,15 +41,15 @@
     )
 )]
 
-mod encode;
-mod field;
-mod keys;
-mod ntt;
-mod params;
-mod poly;
+pub(crate) mod encode;
+pub(crate) mod field;
+pub(crate) mod keys;
+pub(crate) mod ntt;
+pub(crate) mod params;
+pub(crate) mod poly;
 mod prehash;
-mod rounding;
-mod sample;
+pub(crate) mod rounding;
+pub(crate) mod sample;
 
 pub use keys::{SigningKey, VerifyingKey, key_gen};
 pub use params::ParameterSet;

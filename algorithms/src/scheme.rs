@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::mldsa::ParameterSet;
 use crate::{
     KeyShare, Party, PartyId, SchemeError, SchemeInfo, SessionId, SignInput, VerifyError, single,
+    threshold_mldsa,
 };
 
 /// A scheme: one implementation of one algorithm.
@@ -32,13 +33,17 @@ pub trait Scheme: Send + Sync {
     /// # Errors
     ///
     /// Returns [`SchemeError::WrongShare`] for a share of another scheme or party,
-    /// [`SchemeError::UnsupportedCommittee`] for a signer set the share cannot serve, and
-    /// [`SchemeError::UnsupportedInput`] for a message form the algorithm does not take.
+    /// [`SchemeError::UnsupportedCommittee`] for a signer set the share cannot serve,
+    /// [`SchemeError::UnsupportedInput`] for a message form the algorithm does not take, and
+    /// [`SchemeError::BudgetExhausted`] when the share may not sign any more.
+    ///
+    /// A scheme with a signing budget reserves this session's share of it in `share`; the
+    /// caller must persist the share before the session's first message leaves.
     fn sign(
         &self,
-        share: &KeyShare,
+        share: &mut KeyShare,
         params: &SignParams,
-    ) -> Result<Box<dyn Party<Output = Vec<u8>>>, SchemeError>;
+    ) -> Result<Box<dyn Party<Output = Signed>>, SchemeError>;
 
     /// Standard verification of a signature, as any verifier of the algorithm does it.
     ///
@@ -52,6 +57,15 @@ pub trait Scheme: Send + Sync {
         input: &SignInput,
         signature: &[u8],
     ) -> Result<(), VerifyError>;
+}
+
+/// What a signing party ends with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signed {
+    /// The signature in the algorithm's standard encoding.
+    pub signature: Vec<u8>,
+    /// How many attempts the protocol needed (1 for schemes that never restart).
+    pub attempts: u32,
 }
 
 /// The setting of one party in a key generation session.
@@ -89,6 +103,9 @@ pub fn builtin_schemes() -> Vec<Arc<dyn Scheme>> {
         single::ml_dsa(ParameterSet::MlDsa44),
         single::ml_dsa(ParameterSet::MlDsa65),
         single::ml_dsa(ParameterSet::MlDsa87),
+        threshold_mldsa::scheme(ParameterSet::MlDsa44),
+        threshold_mldsa::scheme(ParameterSet::MlDsa65),
+        threshold_mldsa::scheme(ParameterSet::MlDsa87),
     ]
 }
 

@@ -51,6 +51,37 @@ impl PartialEq for SecretBytes {
 
 impl Eq for SecretBytes {}
 
+/// How many protocol executions a key share may still take part in. Threshold ML-DSA counts
+/// Round-3 responses against the budget its security proof assumes; schemes without such a
+/// bound carry no budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningBudget {
+    used: u64,
+    cap: u64,
+}
+
+impl SigningBudget {
+    /// A fresh budget of `cap` units.
+    pub fn new(cap: u64) -> Self {
+        Self { used: 0, cap }
+    }
+
+    /// Units used (or reserved) so far.
+    pub fn used(&self) -> u64 {
+        self.used
+    }
+
+    /// The cap.
+    pub fn cap(&self) -> u64 {
+        self.cap
+    }
+
+    /// Units left.
+    pub fn remaining(&self) -> u64 {
+        self.cap.saturating_sub(self.used)
+    }
+}
+
 /// One party's share of a key, with the public data needed to use it.
 ///
 /// A share records the algorithm and the scheme that made it, so a scheme can be retired and
@@ -64,6 +95,7 @@ pub struct KeyShare {
     parties: Vec<PartyId>,
     threshold: u16,
     public_key: Vec<u8>,
+    budget: Option<SigningBudget>,
     secret: SecretBytes,
 }
 
@@ -84,8 +116,43 @@ impl KeyShare {
             parties,
             threshold,
             public_key,
+            budget: None,
             secret,
         }
+    }
+
+    /// The share with a fresh signing budget of `cap` units.
+    #[must_use]
+    pub fn with_budget(mut self, cap: u64) -> Self {
+        self.budget = Some(SigningBudget::new(cap));
+        self
+    }
+
+    /// The signing budget, for schemes that have one.
+    pub fn budget(&self) -> Option<SigningBudget> {
+        self.budget
+    }
+
+    /// Takes `units` from the signing budget, if the share has one.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`SchemeError::BudgetExhausted`], changing nothing, when fewer than `units`
+    /// remain.
+    pub fn reserve(&mut self, scheme: &SchemeInfo, units: u64) -> Result<(), SchemeError> {
+        let Some(budget) = &mut self.budget else {
+            return Ok(());
+        };
+        if budget.remaining() < units {
+            return Err(SchemeError::BudgetExhausted {
+                scheme: scheme.id,
+                used: budget.used,
+                cap: budget.cap,
+                needed: units,
+            });
+        }
+        budget.used += units;
+        Ok(())
     }
 
     /// The algorithm identifier.
@@ -157,6 +224,7 @@ impl KeyShare {
             parties: &self.parties,
             threshold: self.threshold,
             public_key: &self.public_key,
+            budget: self.budget,
             secret: self.secret.expose(),
         };
         to_vec("key share", &record).map(Zeroizing::new)
@@ -186,6 +254,7 @@ impl KeyShare {
             parties: record.parties,
             threshold: record.threshold,
             public_key: record.public_key,
+            budget: record.budget,
             secret: SecretBytes::new(std::mem::take(&mut *record.secret)),
         })
     }
@@ -200,6 +269,7 @@ impl fmt::Debug for KeyShare {
             .field("parties", &self.parties)
             .field("threshold", &self.threshold)
             .field("public_key_len", &self.public_key.len())
+            .field("budget", &self.budget)
             .field("secret", &self.secret)
             .finish()
     }
@@ -214,6 +284,7 @@ struct ShareRecordRef<'a> {
     parties: &'a [PartyId],
     threshold: u16,
     public_key: &'a [u8],
+    budget: Option<SigningBudget>,
     secret: &'a [u8],
 }
 
@@ -227,5 +298,6 @@ struct ShareRecord {
     parties: Vec<PartyId>,
     threshold: u16,
     public_key: Vec<u8>,
+    budget: Option<SigningBudget>,
     secret: Zeroizing<Vec<u8>>,
 }

@@ -12,7 +12,7 @@ use rand_core::CryptoRng;
 
 use crate::{
     KeyShare, KeygenParams, Outgoing, Party, PartyId, Progress, ProtocolError, Recipient, Scheme,
-    SchemeError, SessionId, SignInput, SignParams,
+    SchemeError, SessionId, SignInput, SignParams, Signed,
 };
 
 /// A message in flight between two parties.
@@ -303,7 +303,7 @@ pub fn keygen(
 }
 
 /// Runs a whole signing session in one process with the holders of `shares` as signers, and
-/// returns the signature they agree on.
+/// returns the signature they agree on. Shares with a signing budget are debited.
 ///
 /// # Errors
 ///
@@ -311,11 +311,11 @@ pub fn keygen(
 /// parties end with different signatures.
 pub fn sign(
     scheme: &dyn Scheme,
-    shares: &[&KeyShare],
+    shares: &mut [&mut KeyShare],
     input: &SignInput,
     session: SessionId,
     rng: &mut dyn CryptoRng,
-) -> Result<Vec<u8>, SessionError> {
+) -> Result<Signed, SessionError> {
     let signers: Vec<PartyId> = shares.iter().map(|s| s.party()).collect();
     let params = SignParams {
         session,
@@ -323,17 +323,17 @@ pub fn sign(
         input: input.clone(),
     };
     let mut machines = Vec::with_capacity(shares.len());
-    for share in shares {
+    for share in shares.iter_mut() {
         machines.push(scheme.sign(share, &params)?);
     }
-    let mut signatures = Simulation::new(machines)
+    let mut results = Simulation::new(machines)
         .run(rng)
         .into_result()?
         .into_values();
-    let first = signatures.next().ok_or(SessionError::Unfinished {
+    let first = results.next().ok_or(SessionError::Unfinished {
         parties: Vec::new(),
     })?;
-    if signatures.any(|s| s != first) {
+    if results.any(|s| s != first) {
         return Err(SessionError::Disagreement("signature"));
     }
     Ok(first)

@@ -14,23 +14,29 @@ fn single_party(c: &mut Criterion) {
         group.bench_function("keygen", |b| {
             b.iter(|| single_keygen(scheme.as_ref()).map(|s| black_box(s.public_key().len())))
         });
-        let Ok(share) = single_keygen(scheme.as_ref()) else {
+        let Ok(mut share) = single_keygen(scheme.as_ref()) else {
             eprintln!("skipping {id}: key generation failed");
             continue;
         };
         for len in MESSAGE_SIZES {
             let message = input(scheme.as_ref(), len);
-            let signature = sim::sign(scheme.as_ref(), &[&share], &message, SESSION, &mut rng());
-            let Ok(signature) = signature else {
+            let signature = sim::sign(
+                scheme.as_ref(),
+                &mut [&mut share],
+                &message,
+                SESSION,
+                &mut rng(),
+            );
+            let Ok(signed) = signature else {
                 eprintln!("skipping {id} at {len} bytes: signing failed");
                 continue;
             };
             group.throughput(Throughput::Bytes(u64::try_from(len).unwrap_or(u64::MAX)));
             group.bench_with_input(BenchmarkId::new("sign", len), &message, |b, m| {
-                b.iter(|| sim::sign(scheme.as_ref(), &[&share], m, SESSION, &mut rng()))
+                b.iter(|| sim::sign(scheme.as_ref(), &mut [&mut share], m, SESSION, &mut rng()))
             });
             group.bench_with_input(BenchmarkId::new("verify", len), &message, |b, m| {
-                b.iter(|| scheme.verify(share.public_key(), m, &signature))
+                b.iter(|| scheme.verify(share.public_key(), m, &signed.signature))
             });
         }
         group.finish();

@@ -2,7 +2,7 @@
 //! document, and verify the signature with the standard verifier.
 
 use qoesign_algorithms::sim::{self, SessionError};
-use qoesign_algorithms::{CryptoRng, PartyId, SchemeKind, SignInput, VerifyError};
+use qoesign_algorithms::{CryptoRng, KeyShare, PartyId, SchemeKind, SignInput, VerifyError};
 use qoesign_policy::{AlgorithmState, Date, Policy, PolicyDigest};
 
 use crate::{Committee, Registry, RegistryError, session_id};
@@ -30,6 +30,8 @@ pub struct DemoReport {
     pub key_holders: Vec<String>,
     /// The signers of the signature by name.
     pub signers: Vec<String>,
+    /// Protocol attempts the signature took (threshold ML-DSA restarts on rejection).
+    pub attempts: u32,
     /// The public key in the algorithm's standard encoding.
     pub public_key: Vec<u8>,
     /// The signed document.
@@ -101,20 +103,25 @@ pub fn run(
     let names = holder_names(policy);
     let holders: Vec<PartyId> = (0..committee.key_holders()).map(PartyId).collect();
     let session = session_id(&digest, "keygen", rng);
-    let shares = sim::keygen(scheme.as_ref(), &holders, committee.signers(), session, rng)
+    let mut shares = sim::keygen(scheme.as_ref(), &holders, committee.signers(), session, rng)
         .map_err(|source| DemoError::Session {
             stage: "key generation",
             source,
         })?;
+    let public_key = shares
+        .first()
+        .map(|s| s.public_key().to_vec())
+        .unwrap_or_default();
 
     // The first `threshold` providers sign, with the user's device when it is required.
-    let signer_shares: Vec<_> = shares
-        .iter()
+    let mut signer_shares: Vec<&mut KeyShare> = shares
+        .iter_mut()
         .filter(|s| {
             let index = s.party().0;
             index < committee.threshold || (committee.user_required && index == committee.providers)
         })
         .collect();
+    let signer_ids: Vec<PartyId> = signer_shares.iter().map(|s| s.party()).collect();
     let context = if info.algorithm.takes_context {
         CONTEXT.to_vec()
     } else {
@@ -122,20 +129,16 @@ pub fn run(
     };
     let input = SignInput::with_context(DOCUMENT.to_vec(), context.clone());
     let session = session_id(&digest, "sign", rng);
-    let signature =
-        sim::sign(scheme.as_ref(), &signer_shares, &input, session, rng).map_err(|source| {
+    let signed =
+        sim::sign(scheme.as_ref(), &mut signer_shares, &input, session, rng).map_err(|source| {
             DemoError::Session {
                 stage: "signing",
                 source,
             }
         })?;
 
-    let public_key = shares
-        .first()
-        .map(|s| s.public_key().to_vec())
-        .unwrap_or_default();
     registry
-        .verify(algorithm, &public_key, &input, &signature)?
+        .verify(algorithm, &public_key, &input, &signed.signature)?
         .map_err(DemoError::Verify)?;
     let name_of = |p: PartyId| names.get(usize::from(p.0)).cloned().unwrap_or_default();
     Ok(DemoReport {
@@ -145,11 +148,12 @@ pub fn run(
         policy_version: policy.version(),
         policy_digest: digest,
         key_holders: holders.iter().map(|&p| name_of(p)).collect(),
-        signers: signer_shares.iter().map(|s| name_of(s.party())).collect(),
+        signers: signer_ids.iter().map(|&p| name_of(p)).collect(),
+        attempts: signed.attempts,
         public_key,
         message: DOCUMENT.to_vec(),
         context,
-        signature,
+        signature: signed.signature,
     })
 }
 

@@ -43,6 +43,18 @@ pub enum RegistryError {
         /// The committee asked for.
         committee: Committee,
     },
+    /// The policy requires the user's device, and no threshold scheme can yet make it a party
+    /// without which the providers cannot sign.
+    #[error(
+        "{algorithm} cannot yet make the user's device a required party for {committee}: a plain \
+         threshold sharing would let the providers sign without it; set user_required = false"
+    )]
+    UserNotEnforceable {
+        /// The algorithm.
+        algorithm: &'static str,
+        /// The committee asked for.
+        committee: Committee,
+    },
     /// The algorithm is known but no scheme can verify it yet.
     #[error("no verifier for {algorithm} yet: it has no scheme in this build")]
     NoVerifier {
@@ -106,6 +118,15 @@ impl Registry {
         committee: Committee,
     ) -> Result<Arc<dyn Scheme>, RegistryError> {
         let entry = self.entry(algorithm)?;
+        // TODO(user device): the user's share as a computational requirement (an access
+        // structure in the sharing) comes with the engine core; until then a threshold key
+        // with the user as one more holder would not bind the user, so it is refused.
+        if committee.user_required && !committee.is_single() {
+            return Err(RegistryError::UserNotEnforceable {
+                algorithm: entry.info.id,
+                committee,
+            });
+        }
         let kind = if committee.is_single() {
             SchemeKind::Single
         } else {

@@ -370,12 +370,7 @@ impl VerifyingKey {
         // Steps 8-9: c = SampleInBall(c-tilde), w'_approx = NTT^-1(A z - c t1 2^d).
         let mut c_hat = sample_in_ball(sig.c_tilde, params.tau);
         c_hat.ntt();
-        let mut w = matrix_mul(&self.a_hat, &ntt_vec(&sig.z));
-        for (wi, ti) in w.iter_mut().zip(&self.t1_shifted_hat) {
-            wi.sub_assign(&Poly::pointwise(&c_hat, ti));
-            wi.inv_ntt();
-            wi.caddq();
-        }
+        let w = self.approx_w(&c_hat, &sig.z);
         // Step 10: w1' = UseHint(h, w'_approx).
         let w1: Vec<Poly> = w
             .iter()
@@ -449,6 +444,39 @@ impl PartialEq for VerifyingKey {
 }
 
 impl Eq for VerifyingKey {}
+
+impl VerifyingKey {
+    /// The verifying key of a whole t = A s1 + s2 (coefficients in [0, q)), for schemes that
+    /// assemble t from parts (threshold key generation sums one t per subset secret).
+    pub(crate) fn from_t(set: ParameterSet, rho: &[u8; 32], a_hat: Vec<Poly>, t: &[Poly]) -> Self {
+        let params = set.params();
+        let t1: Vec<Poly> = t
+            .iter()
+            .map(|ti| Poly(ti.0.map(|r| power2round(field::freeze(r)).0)))
+            .collect();
+        let encoded = encode::pk_encode(rho, &t1, params);
+        let mut tr = [0u8; 64];
+        h(&[&encoded], &mut tr);
+        Self::from_parts(set, encoded, tr, a_hat, &t1)
+    }
+
+    /// w'_approx = NTT^-1(A NTT(z) - NTT(c) NTT(t1 2^d)) (FIPS 204 Alg. 8, step 9), coefficients
+    /// in [0, q), for z of centred coefficients below q in magnitude.
+    pub(crate) fn approx_w(&self, c_hat: &Poly, z: &[Poly]) -> Vec<Poly> {
+        let mut w = matrix_mul(&self.a_hat, &ntt_vec(z));
+        for (wi, ti) in w.iter_mut().zip(&self.t1_shifted_hat) {
+            wi.sub_assign(&Poly::pointwise(c_hat, ti));
+            wi.inv_ntt();
+            wi.caddq();
+        }
+        w
+    }
+
+    /// NTT(A), row-major k x l.
+    pub(crate) fn a_hat(&self) -> &[Poly] {
+        &self.a_hat
+    }
+}
 
 /// mu = H(tr || parts, 64) (FIPS 204 Alg. 7, step 6, with M' given in pieces so that a large
 /// message is never copied).

@@ -6,7 +6,7 @@ use rand_core::CryptoRng;
 
 use crate::{
     KeyShare, KeygenParams, Party, PartyId, Progress, ProtocolError, Scheme, SchemeError,
-    SchemeInfo, SecretBytes, SignInput, SignParams, VerifyError,
+    SchemeInfo, SecretBytes, SignInput, SignParams, Signed, VerifyError,
 };
 
 /// A signing library seen through the operations a single key holder needs.
@@ -71,9 +71,9 @@ impl<B: Backend> Scheme for SingleScheme<B> {
 
     fn sign(
         &self,
-        share: &KeyShare,
+        share: &mut KeyShare,
         params: &SignParams,
-    ) -> Result<Box<dyn Party<Output = Vec<u8>>>, SchemeError> {
+    ) -> Result<Box<dyn Party<Output = Signed>>, SchemeError> {
         let info = self.info();
         share.check_scheme(info)?;
         params.check(info, share)?;
@@ -90,7 +90,10 @@ impl<B: Backend> Scheme for SingleScheme<B> {
                 backend
                     .verify(&public_key, &input, &signature)
                     .map_err(|_| ProtocolError::SelfCheckFailed)?;
-                Ok(signature)
+                Ok(Signed {
+                    signature,
+                    attempts: 1,
+                })
             },
         )))
     }

@@ -11,6 +11,7 @@
 mod share;
 mod simulator;
 mod single;
+mod smoke;
 mod toy;
 
 use getrandom::SysRng;

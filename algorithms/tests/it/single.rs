@@ -18,7 +18,7 @@ const SESSION: SessionId = SessionId([9; 32]);
 fn each_scheme_signs_what_independent_verifiers_accept() {
     for scheme in builtin_schemes() {
         let info = scheme.info();
-        let share = sim::keygen(scheme.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
+        let mut share = sim::keygen(scheme.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
             .unwrap()
             .remove(0);
         let context: &[u8] = if info.algorithm.takes_context {
@@ -27,7 +27,15 @@ fn each_scheme_signs_what_independent_verifiers_accept() {
             b""
         };
         let input = SignInput::with_context(b"a document".to_vec(), context.to_vec());
-        let sig = sim::sign(scheme.as_ref(), &[&share], &input, SESSION, &mut rng()).unwrap();
+        let sig = sim::sign(
+            scheme.as_ref(),
+            &mut [&mut share],
+            &input,
+            SESSION,
+            &mut rng(),
+        )
+        .unwrap()
+        .signature;
         assert!(sig.len() <= info.algorithm.signature_len.max());
         let verdict = independent::verify(
             info.algorithm.id,
@@ -43,13 +51,29 @@ fn each_scheme_signs_what_independent_verifiers_accept() {
 #[test]
 fn ecdsa_digest_form_gives_the_same_signature() {
     let scheme = single::ecdsa_p256();
-    let share = sim::keygen(scheme.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
+    let mut share = sim::keygen(scheme.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
         .unwrap()
         .remove(0);
     let by_message = SignInput::message(b"contract".to_vec());
     let by_digest = SignInput::Digest(Sha256::digest(b"contract").to_vec());
-    let a = sim::sign(scheme.as_ref(), &[&share], &by_message, SESSION, &mut rng()).unwrap();
-    let b = sim::sign(scheme.as_ref(), &[&share], &by_digest, SESSION, &mut rng()).unwrap();
+    let a = sim::sign(
+        scheme.as_ref(),
+        &mut [&mut share],
+        &by_message,
+        SESSION,
+        &mut rng(),
+    )
+    .unwrap()
+    .signature;
+    let b = sim::sign(
+        scheme.as_ref(),
+        &mut [&mut share],
+        &by_digest,
+        SESSION,
+        &mut rng(),
+    )
+    .unwrap()
+    .signature;
     assert_eq!(a, b, "RFC 6979 signing is deterministic");
     assert_eq!(
         independent::verify(ids::ECDSA_P256, share.public_key(), b"contract", b"", &b),
@@ -64,7 +88,7 @@ fn ecdsa_digest_form_gives_the_same_signature() {
 #[test]
 fn inputs_the_algorithm_does_not_take_are_refused_up_front() {
     let ecdsa = single::ecdsa_p256();
-    let share = sim::keygen(ecdsa.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
+    let mut share = sim::keygen(ecdsa.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
         .unwrap()
         .remove(0);
     for input in [
@@ -77,11 +101,11 @@ fn inputs_the_algorithm_does_not_take_are_refused_up_front() {
             signers: vec![PartyId(0)],
             input,
         };
-        let err = ecdsa.sign(&share, &params).err().unwrap();
+        let err = ecdsa.sign(&mut share, &params).err().unwrap();
         assert!(matches!(err, SchemeError::UnsupportedInput { .. }), "{err}");
     }
     let mldsa = single::ml_dsa(ParameterSet::MlDsa44);
-    let share = sim::keygen(mldsa.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
+    let mut share = sim::keygen(mldsa.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
         .unwrap()
         .remove(0);
     let params = SignParams {
@@ -90,7 +114,7 @@ fn inputs_the_algorithm_does_not_take_are_refused_up_front() {
         input: SignInput::Digest(vec![0; 32]),
     };
     assert!(matches!(
-        mldsa.sign(&share, &params).err().unwrap(),
+        mldsa.sign(&mut share, &params).err().unwrap(),
         SchemeError::UnsupportedInput { .. }
     ));
 }
@@ -126,12 +150,12 @@ fn committees_outside_the_scheme_are_refused() {
 fn share_of_another_scheme_is_refused() {
     let ecdsa = single::ecdsa_p256();
     let mldsa = single::ml_dsa(ParameterSet::MlDsa65);
-    let share = sim::keygen(ecdsa.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
+    let mut share = sim::keygen(ecdsa.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
         .unwrap()
         .remove(0);
     let err = sim::sign(
         mldsa.as_ref(),
-        &[&share],
+        &mut [&mut share],
         &SignInput::message(b"x".to_vec()),
         SESSION,
         &mut rng(),
@@ -173,11 +197,19 @@ fn single_party_sessions_refuse_any_message_and_a_second_start() {
 #[test]
 fn verification_separates_malformed_from_invalid() {
     for scheme in builtin_schemes() {
-        let share = sim::keygen(scheme.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
+        let mut share = sim::keygen(scheme.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
             .unwrap()
             .remove(0);
         let input = SignInput::message(b"m".to_vec());
-        let sig = sim::sign(scheme.as_ref(), &[&share], &input, SESSION, &mut rng()).unwrap();
+        let sig = sim::sign(
+            scheme.as_ref(),
+            &mut [&mut share],
+            &input,
+            SESSION,
+            &mut rng(),
+        )
+        .unwrap()
+        .signature;
         let pk = share.public_key();
         let part = |r: Result<(), VerifyError>| match r {
             Err(VerifyError::Malformed { part, .. }) => Some(part),
@@ -217,7 +249,7 @@ fn own_ml_dsa_signs_an_external_mu_the_way_a_remote_client_expects() {
         ParameterSet::MlDsa87,
     ] {
         let scheme = single::qoesign_ml_dsa(level);
-        let share = sim::keygen(scheme.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
+        let mut share = sim::keygen(scheme.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
             .unwrap()
             .remove(0);
         let set = qoesign_algorithms::mldsa::ParameterSet::ALL
@@ -229,7 +261,15 @@ fn own_ml_dsa_signs_an_external_mu_the_way_a_remote_client_expects() {
         let (document, context) = (b"contract, page 1 of 1", b"qes-remote");
         let mu = public.external_mu(document, context).unwrap();
         let input = SignInput::ExternalMu(mu);
-        let sig = sim::sign(scheme.as_ref(), &[&share], &input, SESSION, &mut rng()).unwrap();
+        let sig = sim::sign(
+            scheme.as_ref(),
+            &mut [&mut share],
+            &input,
+            SESSION,
+            &mut rng(),
+        )
+        .unwrap()
+        .signature;
         let algorithm = scheme.info().algorithm.id;
         assert_eq!(
             independent::verify(algorithm, share.public_key(), document, context, &sig),
@@ -250,11 +290,11 @@ fn own_ml_dsa_signs_an_external_mu_the_way_a_remote_client_expects() {
             signers: vec![PartyId(0)],
             input,
         };
-        let fips_share = sim::keygen(fips.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
+        let mut fips_share = sim::keygen(fips.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
             .unwrap()
             .remove(0);
         assert!(matches!(
-            fips.sign(&fips_share, &params).err().unwrap(),
+            fips.sign(&mut fips_share, &params).err().unwrap(),
             SchemeError::UnsupportedInput { .. }
         ));
     }

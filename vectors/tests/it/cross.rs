@@ -15,7 +15,7 @@ fn independent_verifiers_accept_every_builtin_scheme() {
         let algorithm = scheme.info().algorithm.id;
         for round in 0..ROUNDS {
             let session = SessionId(random_bytes(&mut rng));
-            let share = sim::keygen(scheme.as_ref(), &[PartyId(1)], 1, session, &mut rng)
+            let mut share = sim::keygen(scheme.as_ref(), &[PartyId(1)], 1, session, &mut rng)
                 .unwrap()
                 .pop()
                 .unwrap();
@@ -26,7 +26,15 @@ fn independent_verifiers_accept_every_builtin_scheme() {
                 Vec::new()
             };
             let input = SignInput::with_context(message.clone(), context.clone());
-            let sig = sim::sign(scheme.as_ref(), &[&share], &input, session, &mut rng).unwrap();
+            let sig = sim::sign(
+                scheme.as_ref(),
+                &mut [&mut share],
+                &input,
+                session,
+                &mut rng,
+            )
+            .unwrap()
+            .signature;
             let pk = share.public_key();
             assert_eq!(
                 independent::verify(algorithm, pk, &message, &context, &sig),
@@ -47,17 +55,34 @@ fn context_of_255_bytes_is_the_limit() {
         .filter(|s| s.info().algorithm.takes_context)
     {
         let session = SessionId([7; 32]);
-        let share = sim::keygen(scheme.as_ref(), &[PartyId(0)], 1, session, &mut rng)
+        let mut share = sim::keygen(scheme.as_ref(), &[PartyId(0)], 1, session, &mut rng)
             .unwrap()
             .remove(0);
         let longest = SignInput::with_context(b"doc".to_vec(), vec![0xa5; 255]);
-        let sig = sim::sign(scheme.as_ref(), &[&share], &longest, session, &mut rng).unwrap();
+        let sig = sim::sign(
+            scheme.as_ref(),
+            &mut [&mut share],
+            &longest,
+            session,
+            &mut rng,
+        )
+        .unwrap()
+        .signature;
         let algorithm = scheme.info().algorithm.id;
         let verdict =
             independent::verify(algorithm, share.public_key(), b"doc", &[0xa5; 255], &sig);
         assert_eq!(verdict, Some(true));
         let too_long = SignInput::with_context(b"doc".to_vec(), vec![0xa5; 256]);
-        assert!(sim::sign(scheme.as_ref(), &[&share], &too_long, session, &mut rng).is_err());
+        assert!(
+            sim::sign(
+                scheme.as_ref(),
+                &mut [&mut share],
+                &too_long,
+                session,
+                &mut rng
+            )
+            .is_err()
+        );
         assert!(scheme.verify(share.public_key(), &too_long, &sig).is_err());
     }
 }

@@ -22,6 +22,7 @@ struct DemoJson {
     policy_digest: String,
     key_holders: Vec<String>,
     signers: Vec<String>,
+    attempts: u32,
     verified: bool,
 }
 
@@ -42,6 +43,7 @@ pub(crate) fn run(args: &PolicyArgs, json: bool) -> anyhow::Result<ExitCode> {
             policy_digest: report.policy_digest.to_string(),
             key_holders: report.key_holders,
             signers: report.signers,
+            attempts: report.attempts,
             verified: true,
         };
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -59,9 +61,10 @@ pub(crate) fn run(args: &PolicyArgs, json: bool) -> anyhow::Result<ExitCode> {
         report.algorithm, report.scheme, report.scheme_kind
     );
     println!(
-        "  key holders {}; signers {}",
+        "  key holders {}; signers {} ({} attempt(s))",
         report.key_holders.join(", "),
-        report.signers.join(", ")
+        report.signers.join(", "),
+        report.attempts
     );
     println!(
         "  public key  {} bytes  {}",

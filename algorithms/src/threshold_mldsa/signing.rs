@@ -1,0 +1,697 @@
+//! The signing protocol of one party: attempts of three rounds (commit, reveal, respond) with K
+//! parallel slots, then Combine, repeated with fresh randomness until a slot yields a signature
+//! (`shared/threshold-mldsa.md` §3).
+//!
+//! Messages may arrive early (a peer's reveal before this party holds every commitment, or the
+//! next attempt's commitment before this attempt's last response); they wait in an inbox keyed
+//! by (attempt, round, sender) until their turn. A second copy of a message, or a message of an
+//! attempt already over, is a replay.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rand_core::CryptoRng;
+use rayon::prelude::*;
+use zeroize::Zeroizing;
+
+use crate::mldsa::VerifyingKey;
+use crate::mldsa::encode::{simple_bit_pack, simple_bit_unpack, unpack_offset, w1_encode};
+use crate::mldsa::field::Q;
+use crate::mldsa::params::Params;
+use crate::mldsa::poly::{Poly, ntt_vec, scale_inv_ntt};
+use crate::mldsa::rounding::high_bits;
+use crate::mldsa::sample::{h, sample_in_ball};
+use crate::wire::{self, Expected, Header, WireError};
+use crate::{
+    Outgoing, Party, PartyId, Progress, ProtocolError, Recipient, SchemeInfo, SessionId, Signed,
+};
+
+use super::combine::combine;
+use super::key::{ShareSecret, subset_secret};
+use super::mask::{SlotMask, centred, to_canonical};
+use super::messages::SignMessage;
+use super::partition::assignment;
+use super::{MAX_ATTEMPTS, SecretPolys, ThresholdParams, W_BITS, add_mod_q, commitment_len};
+
+/// Domain tags of the signing hashes.
+const COMMIT_TAG: &[u8] = b"qoesign/threshold-ml-dsa/v1/sign-commit";
+const SEED_TAG: &[u8] = b"qoesign/threshold-ml-dsa/v1/attempt-seed";
+
+/// Everything a signer needs, fixed for the whole session.
+pub(crate) struct SignerSetup {
+    pub(crate) info: &'static SchemeInfo,
+    pub(crate) session: SessionId,
+    pub(crate) me: PartyId,
+    /// The signers, sorted, each with its index among the key holders.
+    pub(crate) signers: Vec<(PartyId, u8)>,
+    pub(crate) params: &'static ThresholdParams,
+    pub(crate) key: VerifyingKey,
+    pub(crate) mu: [u8; 64],
+}
+
+/// One party of a signing session.
+pub(crate) struct Signer {
+    setup: SignerSetup,
+    /// NTT of this signer's part of the secret: the sum of its assigned subset secrets.
+    s_part_hat: SecretPolys,
+    hedge: Zeroizing<[u8; 32]>,
+    attempt: u32,
+    phase: Phase,
+    inbox: BTreeMap<(u32, u8, PartyId), SignMessage>,
+    seen: BTreeSet<(u32, u8, PartyId)>,
+}
+
+/// Where the current attempt stands.
+enum Phase {
+    NotStarted,
+    /// Round 1 sent; waiting for every commitment.
+    Committed(Round1),
+    /// Round 2 sent; waiting for every reveal.
+    Revealed {
+        round1: Round1,
+        commitments: BTreeMap<PartyId, Vec<u8>>,
+    },
+    /// Round 3 sent; waiting for every response.
+    Responded(Aggregate),
+    Finished,
+}
+
+/// The secret state of one attempt after Round 1. It is moved into Round 3 and dropped there
+/// (zeroizing every mask), so it can serve one response only.
+struct Round1 {
+    masks: Vec<SlotMask>,
+    w_packed: Vec<u8>,
+}
+
+/// The public values of an attempt that Combine needs.
+struct Aggregate {
+    /// Per slot: the sum of every signer's w, coefficients in [0, q).
+    w: Vec<Vec<Poly>>,
+    /// Per slot: c-tilde.
+    c_tilde: Vec<Vec<u8>>,
+    /// This party's own response, as sent (accepted slots are public once sent).
+    own: Option<Response>,
+}
+
+/// One signer's decoded response.
+struct Response {
+    accepted: Vec<bool>,
+    z: Vec<Option<Vec<Poly>>>,
+}
+
+impl Signer {
+    /// A signer for `setup`, using the subset secrets `share` holds as the partition assigns
+    /// them.
+    pub(crate) fn new(setup: SignerSetup, share: &ShareSecret) -> Result<Self, String> {
+        let params = setup.params;
+        let mldsa = params.set.params();
+        let indices: Vec<u8> = setup.signers.iter().map(|&(_, i)| i).collect();
+        let groups = assignment(params.threshold, params.parties, &indices)
+            .ok_or_else(|| format!("no partition for signers {indices:?}"))?;
+        let position = setup
+            .signers
+            .iter()
+            .position(|&(p, _)| p == setup.me)
+            .ok_or("this party is not a signer")?;
+        let mine = groups.get(position).ok_or("partition has too few rows")?;
+        let mut sum = SecretPolys(vec![Poly::default(); mldsa.k + mldsa.l]);
+        for &mask in mine {
+            let seed = share
+                .seed(mask)
+                .ok_or_else(|| format!("the share lacks subset {mask:#b} the partition assigns"))?;
+            let secret = subset_secret(seed, mldsa);
+            for (acc, p) in sum.0.iter_mut().zip(&secret.0) {
+                acc.add_assign(p);
+            }
+        }
+        let canonical = SecretPolys(sum.0.iter().map(to_canonical).collect());
+        let s_part_hat = SecretPolys(ntt_vec(&canonical.0));
+        Ok(Self {
+            hedge: share.hedge_key(),
+            setup,
+            s_part_hat,
+            attempt: 0,
+            phase: Phase::NotStarted,
+            inbox: BTreeMap::new(),
+            seen: BTreeSet::new(),
+        })
+    }
+
+    fn others(&self) -> impl Iterator<Item = PartyId> + '_ {
+        self.setup
+            .signers
+            .iter()
+            .map(|&(p, _)| p)
+            .filter(move |&p| p != self.setup.me)
+    }
+
+    fn index_of(&self, party: PartyId) -> u8 {
+        self.setup
+            .signers
+            .iter()
+            .find(|&&(p, _)| p == party)
+            .map_or(u8::MAX, |&(_, i)| i)
+    }
+
+    fn mldsa(&self) -> &'static Params {
+        self.setup.params.set.params()
+    }
+
+    fn message(&self, body: &SignMessage) -> Result<Outgoing, ProtocolError> {
+        let header = Header {
+            format: wire::FORMAT_VERSION,
+            algorithm: self.setup.info.algorithm.id.to_owned(),
+            scheme: self.setup.info.id.to_owned(),
+            session: self.setup.session,
+            sender: self.setup.me,
+        };
+        let bytes =
+            wire::encode(&header, body).map_err(|e| ProtocolError::Internal(e.to_string()))?;
+        Ok(Outgoing {
+            to: Recipient::All,
+            bytes,
+        })
+    }
+
+    /// Round 1 of a new attempt: K fresh masks, their w, and the commitment to all of them.
+    fn begin_attempt(
+        &mut self,
+        rng: &mut dyn CryptoRng,
+        out: &mut Vec<Outgoing>,
+    ) -> Result<(), ProtocolError> {
+        self.attempt += 1;
+        if self.attempt > MAX_ATTEMPTS {
+            self.phase = Phase::Finished;
+            return Err(ProtocolError::NoSignature {
+                attempts: MAX_ATTEMPTS,
+            });
+        }
+        let attempt = self.attempt;
+        self.seen.retain(|&(a, _, _)| a >= attempt);
+        let mut fresh = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(fresh.as_mut_slice());
+        let mut seed = Zeroizing::new([0u8; 64]);
+        let index = [self.index_of(self.setup.me)];
+        h(
+            &[
+                SEED_TAG,
+                self.hedge.as_slice(),
+                fresh.as_slice(),
+                &self.setup.session.0,
+                &index,
+                &attempt.to_le_bytes(),
+            ],
+            seed.as_mut_slice(),
+        );
+        let tp = self.setup.params;
+        let mldsa = self.mldsa();
+        let (radius, nu) = (f64::from(tp.r_prime), f64::from(tp.nu));
+        let a_hat = self.setup.key.a_hat();
+        let slots: Vec<(SlotMask, Vec<u8>)> = (0..tp.slots)
+            .into_par_iter()
+            .map(|j| {
+                let slot = u32::try_from(j).unwrap_or(u32::MAX);
+                let mask = SlotMask::sample(&seed, slot, radius, nu, mldsa);
+                let mut packed = Vec::with_capacity(mldsa.k * 32 * W_BITS);
+                for p in mask.commitment(a_hat, mldsa) {
+                    simple_bit_pack(&p, W_BITS, &mut packed);
+                }
+                (mask, packed)
+            })
+            .collect();
+        let mut masks = Vec::with_capacity(tp.slots);
+        let mut w_packed = Vec::with_capacity(tp.slots * mldsa.k * 32 * W_BITS);
+        for (mask, packed) in slots {
+            masks.push(mask);
+            w_packed.extend_from_slice(&packed);
+        }
+        let commitment = self.commitment(self.setup.me, attempt, &w_packed);
+        out.push(self.message(&SignMessage::Commit {
+            attempt,
+            commitment,
+        })?);
+        self.phase = Phase::Committed(Round1 { masks, w_packed });
+        Ok(())
+    }
+
+    /// H(tag, session, tr, party index, attempt, packed w), lambda / 4 bytes.
+    fn commitment(&self, party: PartyId, attempt: u32, w_packed: &[u8]) -> Vec<u8> {
+        let mut out = vec![0u8; commitment_len(self.mldsa())];
+        let index = [self.index_of(party)];
+        h(
+            &[
+                COMMIT_TAG,
+                &self.setup.session.0,
+                self.setup.key.tr(),
+                &index,
+                &attempt.to_le_bytes(),
+                w_packed,
+            ],
+            &mut out,
+        );
+        out
+    }
+
+    /// Takes the messages of `round` of the current attempt from every other signer, if all
+    /// have arrived.
+    fn take_round(&mut self, round: u8) -> Option<BTreeMap<PartyId, SignMessage>> {
+        let attempt = self.attempt;
+        let others: Vec<PartyId> = self.others().collect();
+        if !others
+            .iter()
+            .all(|&p| self.inbox.contains_key(&(attempt, round, p)))
+        {
+            return None;
+        }
+        Some(
+            others
+                .into_iter()
+                .filter_map(|p| self.inbox.remove(&(attempt, round, p)).map(|m| (p, m)))
+                .collect(),
+        )
+    }
+
+    /// Moves the protocol as far as the messages at hand allow.
+    fn advance(
+        &mut self,
+        rng: &mut dyn CryptoRng,
+        out: &mut Vec<Outgoing>,
+    ) -> Result<Option<Vec<u8>>, ProtocolError> {
+        loop {
+            match std::mem::replace(&mut self.phase, Phase::Finished) {
+                Phase::Committed(round1) => {
+                    let Some(messages) = self.take_round(1) else {
+                        self.phase = Phase::Committed(round1);
+                        return Ok(None);
+                    };
+                    let commitments = messages
+                        .into_iter()
+                        .filter_map(|(p, m)| match m {
+                            SignMessage::Commit { commitment, .. } => Some((p, commitment)),
+                            _ => None,
+                        })
+                        .collect();
+                    out.push(self.message(&SignMessage::Reveal {
+                        attempt: self.attempt,
+                        w: round1.w_packed.clone(),
+                    })?);
+                    self.phase = Phase::Revealed {
+                        round1,
+                        commitments,
+                    };
+                }
+                Phase::Revealed {
+                    round1,
+                    commitments,
+                } => {
+                    let Some(messages) = self.take_round(2) else {
+                        self.phase = Phase::Revealed {
+                            round1,
+                            commitments,
+                        };
+                        return Ok(None);
+                    };
+                    let mut aggregate = self.aggregate(&round1, &commitments, messages)?;
+                    let response = self.respond(round1, &aggregate);
+                    let slots = self.setup.params.slots;
+                    let own = decode_response(&response, slots, self.mldsa())
+                        .map_err(|e| ProtocolError::Internal(format!("own response: {e}")))?;
+                    aggregate.own = Some(own);
+                    out.push(self.message(&response)?);
+                    self.phase = Phase::Responded(aggregate);
+                }
+                Phase::Responded(aggregate) => {
+                    let Some(messages) = self.take_round(3) else {
+                        self.phase = Phase::Responded(aggregate);
+                        return Ok(None);
+                    };
+                    if let Some(signature) = self.finish_attempt(aggregate, messages)? {
+                        return Ok(Some(signature));
+                    }
+                    self.begin_attempt(rng, out)?;
+                }
+                phase @ (Phase::NotStarted | Phase::Finished) => {
+                    self.phase = phase;
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    /// Checks every reveal against its commitment and the coefficient range, and sums the w of
+    /// every signer per slot.
+    fn aggregate(
+        &self,
+        round1: &Round1,
+        commitments: &BTreeMap<PartyId, Vec<u8>>,
+        reveals: BTreeMap<PartyId, SignMessage>,
+    ) -> Result<Aggregate, ProtocolError> {
+        let mldsa = self.mldsa();
+        let slots = self.setup.params.slots;
+        let mut sum = unpack_w(&round1.w_packed, slots, mldsa).map_err(|reason| {
+            ProtocolError::Internal(format!("own w does not decode: {reason}"))
+        })?;
+        for (party, message) in reveals {
+            let SignMessage::Reveal { w, .. } = message else {
+                return Err(ProtocolError::Internal(
+                    "round 2 inbox holds another round".into(),
+                ));
+            };
+            let theirs = unpack_w(&w, slots, mldsa).map_err(|reason| ProtocolError::Malformed {
+                party,
+                reason: WireError::Decode { what: "w", reason },
+            })?;
+            let expected = commitments.get(&party);
+            if expected != Some(&self.commitment(party, self.attempt, &w)) {
+                return Err(ProtocolError::Misbehaved {
+                    party,
+                    reason: format!(
+                        "its round-2 w of attempt {} does not match its round-1 commitment",
+                        self.attempt
+                    ),
+                });
+            }
+            for (acc, slot) in sum.iter_mut().zip(&theirs) {
+                add_mod_q(acc, slot);
+            }
+        }
+        let c_tilde = sum
+            .par_iter()
+            .map(|w| challenge(&self.setup.mu, w, mldsa))
+            .collect();
+        Ok(Aggregate {
+            w: sum,
+            c_tilde,
+            own: None,
+        })
+    }
+
+    /// Round 3: per slot, the rejection test on the continuous sample and, when it passes, the
+    /// response z = c s_part^(1) + round(y)^(1). Consumes the attempt's masks.
+    fn respond(&self, round1: Round1, aggregate: &Aggregate) -> SignMessage {
+        let tp = self.setup.params;
+        let mldsa = self.mldsa();
+        let z_len = mldsa.l * mldsa.z_poly_bytes();
+        let responses: Vec<Option<Vec<u8>>> = round1
+            .masks
+            .par_iter()
+            .zip(&aggregate.c_tilde)
+            .map(|(mask, c_tilde)| self.respond_slot(mask, c_tilde, tp, mldsa))
+            .collect();
+        drop(round1);
+        let mut accepted = vec![0u8; tp.slots.div_ceil(8)];
+        let mut z = Vec::with_capacity(tp.slots * z_len);
+        for (j, response) in responses.into_iter().enumerate() {
+            match response {
+                Some(bytes) => {
+                    if let Some(byte) = accepted.get_mut(j >> 3) {
+                        *byte |= 1 << (j & 7);
+                    }
+                    z.extend_from_slice(&bytes);
+                }
+                None => z.resize(z.len() + z_len, 0),
+            }
+        }
+        SignMessage::Respond {
+            attempt: self.attempt,
+            accepted,
+            z,
+        }
+    }
+
+    /// One slot of Round 3: `None` when the slot is rejected.
+    fn respond_slot(
+        &self,
+        mask: &SlotMask,
+        c_tilde: &[u8],
+        tp: &ThresholdParams,
+        mldsa: &Params,
+    ) -> Option<Vec<u8>> {
+        let mut c_hat = sample_in_ball(c_tilde, mldsa.tau);
+        c_hat.ntt();
+        // v = c s_part as centred integers (|v| <= tau * load * eta, far below q / 2).
+        let mut v = SecretPolys(scale_inv_ntt(&c_hat, &self.s_part_hat.0));
+        for p in &mut v.0 {
+            p.reduce();
+            p.caddq();
+            *p = Poly(p.0.map(|x| centred(crate::mldsa::field::freeze(x))));
+        }
+        // ||v + y||_nu^2 over both parts, on the continuous sample.
+        let nu2 = f64::from(tp.nu) * f64::from(tp.nu);
+        let mut norm = 0.0f64;
+        for (p, (vp, yp)) in v.0.iter().zip(mask.y.chunks_exact(256)).enumerate() {
+            let part: f64 =
+                vp.0.iter()
+                    .zip(yp)
+                    .map(|(&c, &y)| {
+                        let sum = f64::from(c) + y;
+                        sum * sum
+                    })
+                    .sum();
+            norm += if p < mldsa.l { part / nu2 } else { part };
+        }
+        let r = f64::from(tp.r);
+        // z = v^(1) + round(y)^(1), in integers from the same rounding that made w.
+        let mut z = SecretPolys(Vec::with_capacity(mldsa.l));
+        for (vp, yp) in v.0.iter().zip(&mask.rounded.0).take(mldsa.l) {
+            let mut zp = vp.clone();
+            zp.add_assign(yp);
+            z.0.push(zp);
+        }
+        // An accepted slot must also fit the FIPS 204 z encoding, (-gamma1, gamma1].
+        let in_range =
+            z.0.iter()
+                .all(|p| p.0.iter().all(|&x| x > -mldsa.gamma1 && x <= mldsa.gamma1));
+        if norm > r * r || !in_range {
+            return None;
+        }
+        let mut bytes = Vec::with_capacity(mldsa.l * mldsa.z_poly_bytes());
+        for p in &z.0 {
+            crate::mldsa::encode::bit_pack(p, mldsa.gamma1, mldsa.z_bits(), &mut bytes);
+        }
+        Some(bytes)
+    }
+
+    /// Decodes every response and runs Combine on the slots all signers accepted, in order.
+    fn finish_attempt(
+        &mut self,
+        mut aggregate: Aggregate,
+        responses: BTreeMap<PartyId, SignMessage>,
+    ) -> Result<Option<Vec<u8>>, ProtocolError> {
+        let mldsa = self.mldsa();
+        let slots = self.setup.params.slots;
+        let mut decoded = Vec::with_capacity(responses.len() + 1);
+        for (party, message) in responses {
+            decoded.push(decode_response(&message, slots, mldsa).map_err(|reason| {
+                ProtocolError::Malformed {
+                    party,
+                    reason: WireError::Decode {
+                        what: "response",
+                        reason,
+                    },
+                }
+            })?);
+        }
+        let own = aggregate
+            .own
+            .take()
+            .ok_or_else(|| ProtocolError::Internal("own round-3 response missing".to_owned()))?;
+        decoded.push(own);
+        for j in 0..slots {
+            if !decoded
+                .iter()
+                .all(|r| r.accepted.get(j).copied().unwrap_or(false))
+            {
+                continue;
+            }
+            let mut z = vec![Poly::default(); mldsa.l];
+            for response in &decoded {
+                if let Some(Some(part)) = response.z.get(j) {
+                    for (acc, p) in z.iter_mut().zip(part) {
+                        acc.add_assign(p);
+                    }
+                }
+            }
+            let (Some(w), Some(c_tilde)) = (aggregate.w.get(j), aggregate.c_tilde.get(j)) else {
+                continue;
+            };
+            if let Some(signature) = combine(&self.setup.key, &self.setup.mu, w, c_tilde, &z, mldsa)
+            {
+                self.phase = Phase::Finished;
+                return Ok(Some(signature));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// c-tilde = H(mu || w1Encode(HighBits(w)), lambda / 4) for one slot's aggregate w.
+fn challenge(mu: &[u8; 64], w: &[Poly], mldsa: &Params) -> Vec<u8> {
+    let w1: Vec<Poly> = w
+        .iter()
+        .map(|p| Poly(p.0.map(|r| high_bits(r, mldsa.gamma2))))
+        .collect();
+    let mut bytes = Vec::with_capacity(mldsa.k * mldsa.w1_poly_bytes());
+    w1_encode(&w1, mldsa, &mut bytes);
+    let mut c_tilde = vec![0u8; mldsa.c_tilde_len()];
+    h(&[mu, &bytes], &mut c_tilde);
+    c_tilde
+}
+
+/// K slots of k polynomials packed at 23 bits, every coefficient below q.
+fn unpack_w(bytes: &[u8], slots: usize, mldsa: &Params) -> Result<Vec<Vec<Poly>>, String> {
+    let poly_bytes = 32 * W_BITS;
+    let expected = slots * mldsa.k * poly_bytes;
+    if bytes.len() != expected {
+        return Err(format!("{} bytes, expected {expected}", bytes.len()));
+    }
+    let mut out = Vec::with_capacity(slots);
+    for (j, slot) in bytes.chunks_exact(mldsa.k * poly_bytes).enumerate() {
+        let mut polys = Vec::with_capacity(mldsa.k);
+        for chunk in slot.chunks_exact(poly_bytes) {
+            let mut p = Poly::default();
+            simple_bit_unpack(chunk, W_BITS, &mut p);
+            if let Some(bad) = p.0.iter().find(|&&x| x >= Q) {
+                return Err(format!("slot {j} has coefficient {bad}, not below q = {Q}"));
+            }
+            polys.push(p);
+        }
+        out.push(polys);
+    }
+    Ok(out)
+}
+
+/// Decodes a round-3 message: the flag bytes, then K slots of z, a rejected slot all zero.
+fn decode_response(
+    message: &SignMessage,
+    slots: usize,
+    mldsa: &Params,
+) -> Result<Response, String> {
+    let SignMessage::Respond { accepted, z, .. } = message else {
+        return Err("not a response".to_owned());
+    };
+    if accepted.len() != slots.div_ceil(8) {
+        return Err(format!(
+            "{} flag bytes, expected {}",
+            accepted.len(),
+            slots.div_ceil(8)
+        ));
+    }
+    let flag = |j: usize| accepted.get(j >> 3).is_some_and(|b| b >> (j & 7) & 1 == 1);
+    if (slots..accepted.len() * 8).any(flag) {
+        return Err("a flag is set beyond the last slot".to_owned());
+    }
+    let z_len = mldsa.l * mldsa.z_poly_bytes();
+    if z.len() != slots * z_len {
+        return Err(format!(
+            "{} response bytes, expected {}",
+            z.len(),
+            slots * z_len
+        ));
+    }
+    let mut response = Response {
+        accepted: (0..slots).map(flag).collect(),
+        z: Vec::with_capacity(slots),
+    };
+    for (j, slot) in z.chunks_exact(z_len).enumerate() {
+        if !flag(j) {
+            if slot.iter().any(|&b| b != 0) {
+                return Err(format!(
+                    "slot {j} is flagged rejected but carries a response"
+                ));
+            }
+            response.z.push(None);
+            continue;
+        }
+        let polys = slot
+            .chunks_exact(mldsa.z_poly_bytes())
+            .map(|chunk| {
+                let mut p = Poly::default();
+                unpack_offset(chunk, mldsa.z_bits(), mldsa.gamma1, &mut p);
+                p
+            })
+            .collect();
+        response.z.push(Some(polys));
+    }
+    Ok(response)
+}
+
+impl Party for Signer {
+    type Output = Signed;
+
+    fn id(&self) -> PartyId {
+        self.setup.me
+    }
+
+    fn start(&mut self, rng: &mut dyn CryptoRng) -> Result<Progress<Signed>, ProtocolError> {
+        if !matches!(self.phase, Phase::NotStarted) {
+            return Err(ProtocolError::Misuse("start called twice"));
+        }
+        let mut out = Vec::new();
+        self.begin_attempt(rng, &mut out)?;
+        Ok(Progress::Continue(out))
+    }
+
+    fn receive(
+        &mut self,
+        from: PartyId,
+        bytes: &[u8],
+        rng: &mut dyn CryptoRng,
+    ) -> Result<Progress<Signed>, ProtocolError> {
+        match self.phase {
+            Phase::NotStarted => return Err(ProtocolError::Misuse("receive before start")),
+            Phase::Finished => return Err(ProtocolError::Misuse("the session is over")),
+            _ => {}
+        }
+        if from == self.setup.me || !self.setup.signers.iter().any(|&(p, _)| p == from) {
+            return Err(ProtocolError::UnknownSender { party: from });
+        }
+        let expected = Expected {
+            algorithm: self.setup.info.algorithm.id,
+            scheme: self.setup.info.id,
+            session: self.setup.session,
+        };
+        let message: SignMessage =
+            wire::decode(bytes, expected, from).map_err(|reason| ProtocolError::Malformed {
+                party: from,
+                reason,
+            })?;
+        let (attempt, round) = (message.attempt(), message.round());
+        if attempt < self.attempt {
+            return Err(ProtocolError::Replayed {
+                party: from,
+                what: format!(
+                    "round-{round} message of attempt {attempt}, which is over (now at attempt {})",
+                    self.attempt
+                ),
+            });
+        }
+        let next_commit = attempt == self.attempt + 1 && round == 1;
+        if attempt > self.attempt && !next_commit {
+            return Err(ProtocolError::Misbehaved {
+                party: from,
+                reason: format!(
+                    "sent a round-{round} message of attempt {attempt} during attempt {}",
+                    self.attempt
+                ),
+            });
+        }
+        if !self.seen.insert((attempt, round, from)) {
+            return Err(ProtocolError::Replayed {
+                party: from,
+                what: format!("a second round-{round} message of attempt {attempt}"),
+            });
+        }
+        self.inbox.insert((attempt, round, from), message);
+        let mut out = Vec::new();
+        match self.advance(rng, &mut out)? {
+            Some(signature) => Ok(Progress::Done {
+                outgoing: out,
+                output: Signed {
+                    signature,
+                    attempts: self.attempt,
+                },
+            }),
+            None => Ok(Progress::Continue(out)),
+        }
+    }
+}
