@@ -111,40 +111,44 @@ impl Registry {
     ///
     /// # Errors
     ///
-    /// Returns [`RegistryError::UnknownAlgorithm`] or [`RegistryError::NoSchemeForQuorum`].
+    /// Returns [`RegistryError::UnknownAlgorithm`], [`RegistryError::NoSchemeForQuorum`], or
+    /// [`RegistryError::UserNotEnforceable`] for a quorum that requires the user's device.
     pub fn select(
         &self,
         algorithm: &str,
         committee: Committee,
     ) -> Result<Arc<dyn Scheme>, RegistryError> {
         let entry = self.entry(algorithm)?;
-        // TODO(user device): the user's share as a computational requirement (an access
-        // structure in the sharing) comes with the engine core; until then a threshold key
-        // with the user as one more holder would not bind the user, so it is refused.
-        if committee.user_required && !committee.is_single() {
-            return Err(RegistryError::UserNotEnforceable {
-                algorithm: entry.info.id,
-                committee,
-            });
-        }
         let kind = if committee.is_single() {
             SchemeKind::Single
         } else {
             SchemeKind::Threshold
         };
-        entry
+        let scheme = entry
             .schemes
             .iter()
             .find(|s| s.info().kind == kind && s.info().max_parties >= committee.key_holders())
-            .cloned()
-            .ok_or(RegistryError::NoSchemeForQuorum {
+            .cloned();
+        let Some(scheme) = scheme else {
+            return Err(RegistryError::NoSchemeForQuorum {
                 algorithm: entry.info.id,
                 kind: match kind {
                     SchemeKind::Single => "single-party",
                     SchemeKind::Threshold => "threshold",
                 },
                 committee,
-            })
+            });
+        };
+        // TODO(user device): making the user's share a computational requirement (an access
+        // structure built into the sharing) comes with the engine core. Until then a threshold
+        // key with the user as one more holder would not bind the user, so it is refused.
+        if committee.user_required && kind == SchemeKind::Threshold {
+            return Err(RegistryError::UserNotEnforceable {
+                algorithm: entry.info.id,
+                committee,
+            });
+        }
+        Ok(scheme)
     }
 
     /// Standard verification of a signature of `algorithm`. Any scheme of the algorithm

@@ -11,7 +11,7 @@
 mod share;
 mod simulator;
 mod single;
-mod smoke;
+mod threshold_mldsa;
 mod toy;
 
 use getrandom::SysRng;
@@ -20,4 +20,12 @@ use getrandom::rand_core::UnwrapErr;
 /// The operating system's generator; tests fail loudly if it does.
 fn rng() -> UnwrapErr<SysRng> {
     UnwrapErr(SysRng)
+}
+
+/// Every built-in single-party scheme (one key holder).
+fn single_schemes() -> Vec<std::sync::Arc<dyn qoesign_algorithms::Scheme>> {
+    qoesign_algorithms::builtin_schemes()
+        .into_iter()
+        .filter(|s| s.info().kind == qoesign_algorithms::SchemeKind::Single)
+        .collect()
 }

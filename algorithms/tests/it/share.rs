@@ -1,13 +1,13 @@
 //! Key share encoding: round trip, refusals, and no secret in `Debug`.
 
 use qoesign_algorithms::wire::{FORMAT_VERSION, WireError};
-use qoesign_algorithms::{KeyShare, PartyId, SessionId, builtin_schemes, sim};
+use qoesign_algorithms::{KeyShare, PartyId, SessionId, sim};
 
 use crate::rng;
 
 #[test]
 fn shares_round_trip_and_refuse_damage() {
-    for scheme in builtin_schemes() {
+    for scheme in crate::single_schemes() {
         let share = sim::keygen(
             scheme.as_ref(),
             &[PartyId(4)],
@@ -52,7 +52,7 @@ fn shares_round_trip_and_refuse_damage() {
 
 #[test]
 fn debug_never_shows_the_secret() {
-    for scheme in builtin_schemes() {
+    for scheme in crate::single_schemes() {
         let share = sim::keygen(
             scheme.as_ref(),
             &[PartyId(0)],

@@ -388,6 +388,7 @@ fn nothing_secret_reaches_the_output() {
                 "message",
                 "context",
                 "signature",
+                "attempts",
                 "scheme",
                 "scheme_kind",
                 "policy_version",
@@ -401,4 +402,34 @@ fn nothing_secret_reaches_the_output() {
         );
     }
     assert!(Path::new(env!("CARGO_BIN_EXE_qoesign")).exists());
+}
+
+#[test]
+fn demo_json_runs_threshold_ml_dsa_for_a_provider_quorum() {
+    let policy = example("pq-threshold.toml");
+    let json = demo_json(&["--policy", policy.to_str().unwrap()]);
+    assert_eq!(field(&json, "algorithm"), "ml-dsa-65");
+    assert_eq!(field(&json, "scheme_kind"), "threshold");
+    assert_eq!(field(&json, "scheme"), "qoesign-threshold-65");
+    let signers: Vec<&str> = json["signers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(signers, ["at-graz", "at-wien", "at-linz"]);
+    assert_eq!(json["key_holders"].as_array().unwrap().len(), 5);
+    let attempts = json["attempts"].as_u64().unwrap();
+    assert!((1..=16).contains(&attempts), "{attempts}");
+    let decode = |name: &str| hex::decode(field(&json, name)).unwrap();
+    assert_eq!(
+        independent::verify(
+            "ml-dsa-65",
+            &decode("public_key"),
+            &decode("message"),
+            &decode("context"),
+            &decode("signature"),
+        ),
+        Some(true)
+    );
 }

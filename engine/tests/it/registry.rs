@@ -40,29 +40,54 @@ fn one_provider_without_user_runs_the_single_party_scheme() {
 #[test]
 fn quorums_without_a_threshold_scheme_are_refused_by_name() {
     let registry = Registry::builtin();
-    let user_only = Committee {
-        providers: 1,
-        threshold: 1,
-        user_required: true,
+    let seven = Committee {
+        providers: 7,
+        threshold: 3,
+        user_required: false,
     };
+    let err = registry.select("ml-dsa-65", seven).err().unwrap();
+    assert!(matches!(err, RegistryError::NoSchemeForQuorum { .. }));
+    assert!(
+        err.to_string().starts_with("no scheme for this quorum yet"),
+        "{err}"
+    );
     let three_of_five = Committee {
         providers: 5,
         threshold: 3,
         user_required: false,
     };
-    for committee in [user_only, three_of_five] {
-        let err = registry.select("ml-dsa-65", committee).err().unwrap();
-        assert!(matches!(err, RegistryError::NoSchemeForQuorum { .. }));
-        assert!(
-            err.to_string().starts_with("no scheme for this quorum yet"),
-            "{err}"
-        );
-    }
+    let err = registry.select("ecdsa-p256", three_of_five).err().unwrap();
+    assert!(matches!(err, RegistryError::NoSchemeForQuorum { .. }));
     let err = registry.select("mldsa65-ecdsa-p256", SINGLE).err().unwrap();
     assert!(
         matches!(err, RegistryError::NoSchemeForQuorum { .. }),
         "{err}"
     );
+}
+
+#[test]
+fn threshold_ml_dsa_serves_provider_quorums_but_not_a_required_user_yet() {
+    let registry = Registry::builtin();
+    for id in ["ml-dsa-44", "ml-dsa-65", "ml-dsa-87"] {
+        let three_of_five = Committee {
+            providers: 5,
+            threshold: 3,
+            user_required: false,
+        };
+        let scheme = registry.select(id, three_of_five).unwrap();
+        assert_eq!(scheme.info().kind, SchemeKind::Threshold);
+        assert_eq!(scheme.info().algorithm.id, id);
+        let with_user = Committee {
+            user_required: true,
+            ..three_of_five
+        };
+        let err = registry.select(id, with_user).err().unwrap();
+        assert!(
+            matches!(err, RegistryError::UserNotEnforceable { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("user's device"), "{err}");
+    }
 }
 
 #[test]

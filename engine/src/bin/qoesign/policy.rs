@@ -91,8 +91,10 @@ pub(crate) fn warnings(registry: &Registry, policy: &Policy) -> Vec<String> {
         if !algorithm.state_at(policy.issued()).may_sign() {
             continue;
         }
-        if let Err(error @ RegistryError::NoSchemeForQuorum { .. }) =
-            registry.select(algorithm.id(), committee)
+        if let Err(
+            error @ (RegistryError::NoSchemeForQuorum { .. }
+            | RegistryError::UserNotEnforceable { .. }),
+        ) = registry.select(algorithm.id(), committee)
         {
             warnings.push(format!("{}: {error}", algorithm.id()));
         }
