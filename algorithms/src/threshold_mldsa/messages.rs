@@ -14,6 +14,7 @@ pub(crate) enum SignMessage {
         /// The attempt.
         attempt: u32,
         /// H(session, tr, party, attempt, w_0 .. w_{K-1}), lambda / 4 bytes.
+        #[serde(with = "serde_bytes")]
         commitment: Vec<u8>,
     },
     /// Round 2: the K values of w, 23 bits per coefficient.
@@ -21,6 +22,7 @@ pub(crate) enum SignMessage {
         /// The attempt.
         attempt: u32,
         /// K slots of k packed polynomials.
+        #[serde(with = "serde_bytes")]
         w: Vec<u8>,
     },
     /// Round 3: which slots the party accepted and their responses.
@@ -28,8 +30,10 @@ pub(crate) enum SignMessage {
         /// The attempt.
         attempt: u32,
         /// Bit j (byte j / 8, bit j % 8) set: slot j accepted.
+        #[serde(with = "serde_bytes")]
         accepted: Vec<u8>,
         /// K slots of l polynomials in the FIPS 204 z encoding; a rejected slot is all zero.
+        #[serde(with = "serde_bytes")]
         z: Vec<u8>,
     },
 }
@@ -60,6 +64,7 @@ pub(crate) enum KeygenMessage {
     /// Round 1, broadcast: the commitment to the party's share r_i of the joint randomness.
     Commit {
         /// H_commit(i, r_i).
+        #[serde(with = "serde_bytes")]
         commitment: Vec<u8>,
     },
     /// Round 1, private: the keys K_S of the subsets the sender leads that contain the
@@ -84,6 +89,7 @@ pub(crate) enum KeygenMessage {
         /// (subset, t_S packed at 23 bits per coefficient) pairs.
         partials: Vec<(Mask, Vec<u8>)>,
         /// The transcript hash.
+        #[serde(with = "serde_bytes")]
         transcript: Vec<u8>,
     },
 }

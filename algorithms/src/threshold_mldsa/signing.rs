@@ -35,6 +35,7 @@ use super::{MAX_ATTEMPTS, SecretPolys, ThresholdParams, W_BITS, add_mod_q, commi
 /// Domain tags of the signing hashes.
 const COMMIT_TAG: &[u8] = b"qoesign/threshold-ml-dsa/v1/sign-commit";
 const SEED_TAG: &[u8] = b"qoesign/threshold-ml-dsa/v1/attempt-seed";
+const SLOT_TAG: &[u8] = b"qoesign/threshold-ml-dsa/v1/slot-w";
 
 /// Everything a signer needs, fixed for the whole session.
 pub(crate) struct SignerSetup {
@@ -79,6 +80,8 @@ enum Phase {
 /// (zeroizing every mask), so it can serve one response only.
 struct Round1 {
     masks: Vec<SlotMask>,
+    /// This party's w per slot (public once revealed) and their encoding.
+    w: Vec<Vec<Poly>>,
     w_packed: Vec<u8>,
 }
 
@@ -206,35 +209,46 @@ impl Signer {
         let mldsa = self.mldsa();
         let (radius, nu) = (f64::from(tp.r_prime), f64::from(tp.nu));
         let a_hat = self.setup.key.a_hat();
-        let slots: Vec<(SlotMask, Vec<u8>)> = (0..tp.slots)
+        let len = commitment_len(mldsa);
+        let slots: Vec<_> = (0..tp.slots)
             .into_par_iter()
             .map(|j| {
                 let slot = u32::try_from(j).unwrap_or(u32::MAX);
                 let mask = SlotMask::sample(&seed, slot, radius, nu, mldsa);
+                let w = mask.commitment(a_hat, mldsa);
                 let mut packed = Vec::with_capacity(mldsa.k * 32 * W_BITS);
-                for p in mask.commitment(a_hat, mldsa) {
-                    simple_bit_pack(&p, W_BITS, &mut packed);
+                for p in &w {
+                    simple_bit_pack(p, W_BITS, &mut packed);
                 }
-                (mask, packed)
+                let digest = slot_digest(&packed, len);
+                (mask, w, packed, digest)
             })
             .collect();
-        let mut masks = Vec::with_capacity(tp.slots);
-        let mut w_packed = Vec::with_capacity(tp.slots * mldsa.k * 32 * W_BITS);
-        for (mask, packed) in slots {
-            masks.push(mask);
-            w_packed.extend_from_slice(&packed);
+        let mut round1 = Round1 {
+            masks: Vec::with_capacity(tp.slots),
+            w: Vec::with_capacity(tp.slots),
+            w_packed: Vec::with_capacity(tp.slots * mldsa.k * 32 * W_BITS),
+        };
+        let mut digests = Vec::with_capacity(tp.slots * len);
+        for (mask, w, packed, digest) in slots {
+            round1.masks.push(mask);
+            round1.w.push(w);
+            round1.w_packed.extend_from_slice(&packed);
+            digests.extend_from_slice(&digest);
         }
-        let commitment = self.commitment(self.setup.me, attempt, &w_packed);
+        let commitment = self.commitment(self.setup.me, attempt, &digests);
         out.push(self.message(&SignMessage::Commit {
             attempt,
             commitment,
         })?);
-        self.phase = Phase::Committed(Round1 { masks, w_packed });
+        self.phase = Phase::Committed(round1);
         Ok(())
     }
 
-    /// H(tag, session, tr, party index, attempt, packed w), lambda / 4 bytes.
-    fn commitment(&self, party: PartyId, attempt: u32, w_packed: &[u8]) -> Vec<u8> {
+    /// H(tag, session, tr, party index, attempt, H(w_0), ..., H(w_{K-1})), lambda / 4 bytes,
+    /// from the K slot digests. Hashing each slot's w on its own lets the digests be computed
+    /// in parallel; the commitment binds all K values of w as long as H resists collisions.
+    fn commitment(&self, party: PartyId, attempt: u32, digests: &[u8]) -> Vec<u8> {
         let mut out = vec![0u8; commitment_len(self.mldsa())];
         let index = [self.index_of(party)];
         h(
@@ -244,7 +258,7 @@ impl Signer {
                 self.setup.key.tr(),
                 &index,
                 &attempt.to_le_bytes(),
-                w_packed,
+                digests,
             ],
             &mut out,
         );
@@ -338,7 +352,7 @@ impl Signer {
     }
 
     /// Checks every reveal against its commitment and the coefficient range, and sums the w of
-    /// every signer per slot.
+    /// every signer per slot. The K slots are handled in parallel, each for every signer.
     fn aggregate(
         &self,
         round1: &Round1,
@@ -347,42 +361,71 @@ impl Signer {
     ) -> Result<Aggregate, ProtocolError> {
         let mldsa = self.mldsa();
         let slots = self.setup.params.slots;
-        let mut sum = unpack_w(&round1.w_packed, slots, mldsa).map_err(|reason| {
-            ProtocolError::Internal(format!("own w does not decode: {reason}"))
-        })?;
+        let slot_bytes = mldsa.k * 32 * W_BITS;
+        let len = commitment_len(mldsa);
+        let mut revealed: Vec<(PartyId, Vec<u8>)> = Vec::with_capacity(reveals.len());
         for (party, message) in reveals {
             let SignMessage::Reveal { w, .. } = message else {
                 return Err(ProtocolError::Internal(
                     "round 2 inbox holds another round".into(),
                 ));
             };
-            let theirs = unpack_w(&w, slots, mldsa).map_err(|reason| ProtocolError::Malformed {
-                party,
-                reason: WireError::Decode { what: "w", reason },
-            })?;
-            let expected = commitments.get(&party);
-            if expected != Some(&self.commitment(party, self.attempt, &w)) {
+            if w.len() != slots * slot_bytes {
+                let reason = format!("{} bytes of w, expected {}", w.len(), slots * slot_bytes);
+                return Err(malformed(party, "w", reason));
+            }
+            revealed.push((party, w));
+        }
+        let per_slot: Vec<Result<CheckedSlot, ProtocolError>> = round1
+            .w
+            .par_iter()
+            .enumerate()
+            .map(|(j, own)| {
+                let mut sum = own.clone();
+                let mut digests = Vec::with_capacity(revealed.len());
+                for (party, w) in &revealed {
+                    let bytes = w
+                        .get(j * slot_bytes..(j + 1) * slot_bytes)
+                        .unwrap_or_default();
+                    let theirs = unpack_slot(bytes)
+                        .map_err(|reason| malformed(*party, "w", format!("slot {j}: {reason}")))?;
+                    add_mod_q(&mut sum, &theirs);
+                    digests.push(slot_digest(bytes, len));
+                }
+                let c_tilde = challenge(&self.setup.mu, &sum, mldsa);
+                Ok(CheckedSlot {
+                    sum,
+                    c_tilde,
+                    digests,
+                })
+            })
+            .collect();
+        let mut aggregate = Aggregate {
+            w: Vec::with_capacity(slots),
+            c_tilde: Vec::with_capacity(slots),
+            own: None,
+        };
+        let mut digests: Vec<Vec<u8>> = vec![Vec::with_capacity(slots * len); revealed.len()];
+        for result in per_slot {
+            let slot = result?;
+            aggregate.w.push(slot.sum);
+            aggregate.c_tilde.push(slot.c_tilde);
+            for (all, digest) in digests.iter_mut().zip(slot.digests) {
+                all.extend_from_slice(&digest);
+            }
+        }
+        for ((party, _), digests) in revealed.iter().zip(&digests) {
+            if commitments.get(party) != Some(&self.commitment(*party, self.attempt, digests)) {
                 return Err(ProtocolError::Misbehaved {
-                    party,
+                    party: *party,
                     reason: format!(
                         "its round-2 w of attempt {} does not match its round-1 commitment",
                         self.attempt
                     ),
                 });
             }
-            for (acc, slot) in sum.iter_mut().zip(&theirs) {
-                add_mod_q(acc, slot);
-            }
         }
-        let c_tilde = sum
-            .par_iter()
-            .map(|w| challenge(&self.setup.mu, w, mldsa))
-            .collect();
-        Ok(Aggregate {
-            w: sum,
-            c_tilde,
-            own: None,
-        })
+        Ok(aggregate)
     }
 
     /// Round 3: per slot, the rejection test on the continuous sample and, when it passes, the
@@ -537,27 +580,41 @@ fn challenge(mu: &[u8; 64], w: &[Poly], mldsa: &Params) -> Vec<u8> {
     c_tilde
 }
 
-/// K slots of k polynomials packed at 23 bits, every coefficient below q.
-fn unpack_w(bytes: &[u8], slots: usize, mldsa: &Params) -> Result<Vec<Vec<Poly>>, String> {
-    let poly_bytes = 32 * W_BITS;
-    let expected = slots * mldsa.k * poly_bytes;
-    if bytes.len() != expected {
-        return Err(format!("{} bytes, expected {expected}", bytes.len()));
-    }
-    let mut out = Vec::with_capacity(slots);
-    for (j, slot) in bytes.chunks_exact(mldsa.k * poly_bytes).enumerate() {
-        let mut polys = Vec::with_capacity(mldsa.k);
-        for chunk in slot.chunks_exact(poly_bytes) {
+/// One slot after Round 2: the sum of every signer's w, its challenge, and each other signer's
+/// digest of its w (in the order of the reveals).
+struct CheckedSlot {
+    sum: Vec<Poly>,
+    c_tilde: Vec<u8>,
+    digests: Vec<Vec<u8>>,
+}
+
+/// One slot's k polynomials packed at 23 bits, every coefficient below q.
+fn unpack_slot(bytes: &[u8]) -> Result<Vec<Poly>, String> {
+    bytes
+        .chunks_exact(32 * W_BITS)
+        .map(|chunk| {
             let mut p = Poly::default();
             simple_bit_unpack(chunk, W_BITS, &mut p);
-            if let Some(bad) = p.0.iter().find(|&&x| x >= Q) {
-                return Err(format!("slot {j} has coefficient {bad}, not below q = {Q}"));
+            match p.0.iter().find(|&&x| x >= Q) {
+                Some(bad) => Err(format!("coefficient {bad} is not below q = {Q}")),
+                None => Ok(p),
             }
-            polys.push(p);
-        }
-        out.push(polys);
+        })
+        .collect()
+}
+
+/// H(tag, w) for one slot's packed w, `len` bytes.
+fn slot_digest(w: &[u8], len: usize) -> Vec<u8> {
+    let mut digest = vec![0u8; len];
+    h(&[SLOT_TAG, w], &mut digest);
+    digest
+}
+
+fn malformed(party: PartyId, what: &'static str, reason: String) -> ProtocolError {
+    ProtocolError::Malformed {
+        party,
+        reason: WireError::Decode { what, reason },
     }
-    Ok(out)
 }
 
 /// Decodes a round-3 message: the flag bytes, then K slots of z, a rejected slot all zero.
