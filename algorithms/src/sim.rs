@@ -8,7 +8,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use rand_core::CryptoRng;
+use chacha20::ChaCha20Rng;
+use rand_core::{CryptoRng, SeedableRng};
+use rayon::prelude::*;
 
 use crate::{
     KeyShare, KeygenParams, Outgoing, Party, PartyId, Progress, ProtocolError, Recipient, Scheme,
@@ -71,6 +73,7 @@ pub struct Simulation<O> {
     silent_after: BTreeMap<PartyId, usize>,
     interceptor: Option<Interceptor>,
     max_deliveries: usize,
+    concurrent: bool,
 }
 
 impl<O> Simulation<O> {
@@ -82,7 +85,19 @@ impl<O> Simulation<O> {
             silent_after: BTreeMap::new(),
             interceptor: None,
             max_deliveries: DEFAULT_MAX_DELIVERIES,
+            concurrent: false,
         }
+    }
+
+    /// Runs the parties concurrently on the thread pool, as separate machines would: messages
+    /// are delivered in waves (everything in flight at once), each party handling its share of
+    /// a wave in order on its own thread. Every channel stays first-in first-out; the
+    /// interleaving between channels differs from the sequential default. Each party draws its
+    /// randomness from its own generator, seeded from the one passed to [`Simulation::run`].
+    #[must_use]
+    pub fn concurrent(mut self) -> Self {
+        self.concurrent = true;
+        self
     }
 
     /// The party never starts and receives nothing, like a provider that is down.
@@ -115,7 +130,13 @@ impl<O> Simulation<O> {
     }
 
     /// Runs until no message is left in flight (or the delivery cap is reached).
-    pub fn run(mut self, rng: &mut dyn CryptoRng) -> Report<O> {
+    pub fn run(mut self, rng: &mut dyn CryptoRng) -> Report<O>
+    where
+        O: Send,
+    {
+        if self.concurrent {
+            return self.run_concurrently(rng);
+        }
         let ids: Vec<PartyId> = self.parties.iter().map(|p| p.id()).collect();
         let mut net = Network {
             ids: ids.clone(),
@@ -171,6 +192,139 @@ impl<O> Simulation<O> {
         report.unfinished.extend(active.into_keys());
         report.traffic = net.traffic;
         report
+    }
+}
+
+impl<O: Send> Simulation<O> {
+    fn run_concurrently(mut self, rng: &mut dyn CryptoRng) -> Report<O> {
+        let ids: Vec<PartyId> = self.parties.iter().map(|p| p.id()).collect();
+        let mut net = Network {
+            ids,
+            queue: VecDeque::new(),
+            traffic: BTreeMap::new(),
+            budget: self.silent_after.clone(),
+            crashed: BTreeSet::new(),
+        };
+        let mut report = Report {
+            outputs: BTreeMap::new(),
+            errors: BTreeMap::new(),
+            unfinished: BTreeSet::new(),
+            traffic: BTreeMap::new(),
+            deliveries: 0,
+        };
+        let mut active: BTreeMap<PartyId, Running<O>> = BTreeMap::new();
+        for party in std::mem::take(&mut self.parties) {
+            let id = party.id();
+            if self.absent.contains(&id) {
+                report.unfinished.insert(id);
+                continue;
+            }
+            let mut seed = [0u8; 32];
+            rng.fill_bytes(&mut seed);
+            active.insert(
+                id,
+                Running {
+                    party,
+                    rng: ChaCha20Rng::from_seed(seed),
+                },
+            );
+        }
+        // Every party starts at once.
+        let started: Vec<_> = std::mem::take(&mut active)
+            .into_par_iter()
+            .map(|(id, mut running)| {
+                let step = running.party.start(&mut running.rng);
+                (id, running, vec![step])
+            })
+            .collect();
+        settle_wave(started, &mut active, &mut net, &mut report);
+        while !net.queue.is_empty() && report.deliveries < self.max_deliveries {
+            // Everything in flight forms one wave, split by recipient in order of sending.
+            let mut batches: BTreeMap<PartyId, Vec<Envelope>> = BTreeMap::new();
+            while let Some(mut envelope) = net.queue.pop_front() {
+                let copies = match self.interceptor.as_mut().map(|f| f(&mut envelope)) {
+                    None | Some(Delivery::Deliver) => 1,
+                    Some(Delivery::Drop) => 0,
+                    Some(Delivery::Duplicate) => 2,
+                };
+                if net.crashed.contains(&envelope.to) || !active.contains_key(&envelope.to) {
+                    continue;
+                }
+                for _ in 0..copies {
+                    if report.deliveries >= self.max_deliveries {
+                        break;
+                    }
+                    report.deliveries += 1;
+                    batches
+                        .entry(envelope.to)
+                        .or_default()
+                        .push(envelope.clone());
+                }
+            }
+            let work: Vec<_> = batches
+                .into_iter()
+                .filter_map(|(id, batch)| active.remove(&id).map(|r| (id, r, batch)))
+                .collect();
+            let done: Vec<_> = work
+                .into_par_iter()
+                .map(|(id, mut running, batch)| {
+                    let mut steps = Vec::with_capacity(batch.len());
+                    for envelope in batch {
+                        let step =
+                            running
+                                .party
+                                .receive(envelope.from, &envelope.bytes, &mut running.rng);
+                        let last = !matches!(step, Ok(Progress::Continue(_)));
+                        steps.push(step);
+                        if last {
+                            break;
+                        }
+                    }
+                    (id, running, steps)
+                })
+                .collect();
+            settle_wave(done, &mut active, &mut net, &mut report);
+        }
+        report.unfinished.extend(active.into_keys());
+        report.traffic = net.traffic;
+        report
+    }
+}
+
+/// A party of a concurrent simulation with its own generator.
+struct Running<O> {
+    party: Box<dyn Party<Output = O>>,
+    rng: ChaCha20Rng,
+}
+
+type Steps<O> = Vec<Result<Progress<O>, ProtocolError>>;
+
+/// Applies the steps of one wave in party order; parties still running go back to `active`.
+fn settle_wave<O>(
+    wave: Vec<(PartyId, Running<O>, Steps<O>)>,
+    active: &mut BTreeMap<PartyId, Running<O>>,
+    net: &mut Network,
+    report: &mut Report<O>,
+) {
+    for (id, running, steps) in wave {
+        let mut finished = false;
+        for step in steps {
+            match step {
+                Ok(Progress::Continue(outgoing)) => net.send(id, outgoing),
+                Ok(Progress::Done { outgoing, output }) => {
+                    net.send(id, outgoing);
+                    report.outputs.insert(id, output);
+                    finished = true;
+                }
+                Err(error) => {
+                    report.errors.insert(id, error);
+                    finished = true;
+                }
+            }
+        }
+        if !finished {
+            active.insert(id, running);
+        }
     }
 }
 
@@ -264,8 +418,8 @@ pub enum SessionError {
     Disagreement(&'static str),
 }
 
-/// Runs a whole key generation in one process with every party honest and present, and returns
-/// each party's share.
+/// Runs a whole key generation in one process with every party honest and present, running
+/// concurrently (see [`Simulation::concurrent`]), and returns each party's share.
 ///
 /// # Errors
 ///
@@ -289,6 +443,7 @@ pub fn keygen(
         machines.push(scheme.keygen(&params)?);
     }
     let shares: Vec<KeyShare> = Simulation::new(machines)
+        .concurrent()
         .run(rng)
         .into_result()?
         .into_values()
@@ -302,8 +457,9 @@ pub fn keygen(
     Ok(shares)
 }
 
-/// Runs a whole signing session in one process with the holders of `shares` as signers, and
-/// returns the signature they agree on. Shares with a signing budget are debited.
+/// Runs a whole signing session in one process with the holders of `shares` as signers, running
+/// concurrently (see [`Simulation::concurrent`]), and returns the signature they agree on.
+/// Shares with a signing budget are debited.
 ///
 /// # Errors
 ///
@@ -327,6 +483,7 @@ pub fn sign(
         machines.push(scheme.sign(share, &params)?);
     }
     let mut results = Simulation::new(machines)
+        .concurrent()
         .run(rng)
         .into_result()?
         .into_values();

@@ -349,8 +349,18 @@ impl Scheme for ThresholdMlDsa {
                 secret.index
             )));
         }
-        let key = key::verifying_key(self.set, share.public_key()).map_err(wrong_share)?;
-        let mu = message_representative(info, &key, &params.input)?;
+        let public_key = share.public_key().to_vec();
+        if public_key.len() != self.set.public_key_len() {
+            return Err(wrong_share(format!(
+                "the public key has {} bytes, {} has {}",
+                public_key.len(),
+                self.set.name(),
+                self.set.public_key_len()
+            )));
+        }
+        let mut tr = [0u8; 64];
+        crate::mldsa::sample::h(&[&public_key], &mut tr);
+        let mu = message_representative(info, &tr, &params.input)?;
         let mut signers: Vec<(PartyId, u8)> = params
             .signers
             .iter()
@@ -363,7 +373,8 @@ impl Scheme for ThresholdMlDsa {
             me: share.party(),
             signers,
             params: tp,
-            key,
+            public_key,
+            tr,
             mu,
         };
         let signer = signing::Signer::new(setup, &secret).map_err(wrong_share)?;
@@ -385,7 +396,7 @@ impl Scheme for ThresholdMlDsa {
 /// mu: computed from a message and its context (pure ML-DSA), or given (external mu).
 fn message_representative(
     info: &SchemeInfo,
-    key: &VerifyingKey,
+    tr: &[u8; 64],
     input: &SignInput,
 ) -> Result<[u8; 64], SchemeError> {
     let refuse = |reason: String| SchemeError::UnsupportedInput {
@@ -394,12 +405,13 @@ fn message_representative(
     };
     match input {
         SignInput::Message { message, context } => {
-            key.external_mu(message, context).map_err(|_| {
+            let len = u8::try_from(context.len()).map_err(|_| {
                 refuse(format!(
                     "the context has {} bytes, at most {MAX_CONTEXT_LEN} are allowed",
                     context.len()
                 ))
-            })
+            })?;
+            Ok(crate::mldsa::keys::mu(tr, &[&[0, len], context, message]))
         }
         SignInput::ExternalMu(mu) => Ok(*mu),
         SignInput::Digest(_) => Err(refuse(
@@ -422,4 +434,34 @@ pub fn held_subsets(share: &KeyShare) -> Result<Vec<Mask>, SchemeError> {
         }
     })?;
     Ok(secret.subsets.iter().map(|s| s.mask).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use zeroize::{Zeroize, ZeroizeOnDrop};
+
+    use super::key::{ShareSecret, SubsetSeed};
+    use super::messages::SubsetKey;
+    use super::*;
+
+    fn wiped_on_drop<T: ZeroizeOnDrop>() {}
+
+    #[test]
+    fn secret_types_are_wiped() {
+        // Subset seeds, whole share secrets and subset keys in transit wipe themselves.
+        wiped_on_drop::<SubsetSeed>();
+        wiped_on_drop::<ShareSecret>();
+        wiped_on_drop::<SubsetKey>();
+        // Secret polynomial vectors (partial secrets, masks, c s_part) are zeroized in `drop`.
+        let mut secret = SecretPolys(vec![Poly([7; 256]); 3]);
+        secret.0.zeroize();
+        assert!(secret.0.is_empty() || secret.0.iter().all(|p| p.0 == [0; 256]));
+        let mut seed = SubsetSeed {
+            mask: 3,
+            seed: [9; 64],
+        };
+        seed.zeroize();
+        assert_eq!(seed.seed, [0; 64]);
+        assert_eq!(format!("{:?}", Poly([5; 256])), "Poly(..)");
+    }
 }

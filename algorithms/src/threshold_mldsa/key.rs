@@ -9,7 +9,6 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::mldsa::params::Params;
 use crate::mldsa::sample::{expand_s, h};
-use crate::mldsa::{ParameterSet, VerifyingKey};
 use crate::wire::{WireError, take_all, to_vec};
 use crate::{PartyId, SecretBytes};
 
@@ -113,11 +112,6 @@ pub(crate) fn subset_secret(seed: &[u8; 64], params: &Params) -> SecretPolys {
     let (mut s1, s2) = expand_s(seed, params);
     s1.extend(s2);
     SecretPolys(s1)
-}
-
-/// Decodes the joint public key of a share.
-pub(crate) fn verifying_key(set: ParameterSet, public_key: &[u8]) -> Result<VerifyingKey, String> {
-    VerifyingKey::decode(set, public_key).map_err(|e| e.to_string())
 }
 
 /// The index of `party` among the sorted key holders.

@@ -234,32 +234,3 @@ mod tests {
         assert!(open_unit(0).ln().is_finite());
     }
 }
-
-#[cfg(test)]
-mod timing_probe {
-    #[test]
-    #[ignore]
-    fn probe() {
-        use std::time::Instant;
-        let seed = [3u8; 64];
-        let n = 2000;
-        let params = crate::mldsa::ParameterSet::MlDsa44.params();
-        let t = Instant::now();
-        for i in 0..n {
-            std::hint::black_box(super::hyperball(&seed, i, 250_000.0, 3.0, 2048, 1024));
-        }
-        eprintln!("hyperball 44: {:?}", t.elapsed() / n);
-        let t = Instant::now();
-        let mut masks = Vec::new();
-        for i in 0..n {
-            masks.push(super::SlotMask::sample(&seed, i, 250_000.0, 3.0, params));
-        }
-        eprintln!("slotmask 44: {:?}", t.elapsed() / n);
-        let a_hat = crate::mldsa::sample::expand_a(&[1; 32], params);
-        let t = Instant::now();
-        for m in &masks {
-            std::hint::black_box(m.commitment(&a_hat, params));
-        }
-        eprintln!("mlwe 44: {:?}", t.elapsed() / n);
-    }
-}
