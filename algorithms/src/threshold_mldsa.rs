@@ -17,7 +17,8 @@
 //!   a slot on its own before anything about its response leaves it, and sends an explicit
 //!   "rejected" flag instead. Combine checks the FIPS 204 bounds, builds the hint, and runs a
 //!   full ML-DSA verification before a signature is released. A failed attempt restarts with
-//!   fresh randomness, at most [`MAX_ATTEMPTS`] times.
+//!   fresh randomness, at most [`MAX_ATTEMPTS`] times. The K slots of a round are computed in
+//!   parallel on the rayon thread pool.
 //! - **Parameters** are the paper's tables, exactly ([`ThresholdParams`]).
 //!
 //! # Signing budget
@@ -43,8 +44,8 @@
 //!
 //! # Side channels
 //!
-//! The hyperball sampler uses floating point `ln`, `sin`, `cos` and `sqrt` (see the sampler's
-//! notes); the paper specifies no constant-time sampler. Whether a slot is accepted is public
+//! The hyperball sampler uses floating point `ln` and `sqrt` (see the sampler's notes); the
+//! paper specifies no constant-time sampler. Whether a slot is accepted is public
 //! by design; the rejected candidate never leaves the party. Secret values (subset seeds, the
 //! summed partial secret, masks, c times the secret) are zeroized when dropped.
 

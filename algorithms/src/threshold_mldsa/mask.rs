@@ -3,10 +3,12 @@
 //!
 //! # Side channels
 //!
-//! The sampler uses Box-Muller with the platform's `ln`, `sin`, `cos` and `sqrt`, which are
-//! neither constant-time nor bit-identical across platforms. The paper specifies no
-//! constant-time hyperball sampler; a local attacker able to time these calls might learn about
-//! the mask. The values are zeroized after use.
+//! The sampler uses floating point: the polar form of Box-Muller calls the platform's `ln` and
+//! `sqrt`, which are neither guaranteed constant-time nor bit-identical across platforms, and
+//! it rejects some pairs of uniforms (the rejected pairs are discarded, so their number says
+//! nothing about the values kept). The paper specifies no constant-time hyperball sampler; a
+//! local attacker able to time these calls might learn something about the mask. Rounding and
+//! the signs of coordinates are handled without branches, and every buffer is zeroized.
 
 use chacha20::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
