@@ -65,6 +65,6 @@ pub use identity::{
 pub use input::SignInput;
 pub use party::{Outgoing, Party, PartyId, Progress, Recipient};
 pub use rand_core::CryptoRng;
-pub use scheme::{KeygenParams, Scheme, SignParams, Signed, builtin_schemes};
+pub use scheme::{KeygenParams, Scheme, SignParams, Signed, builtin_schemes, single_party_schemes};
 pub use share::{KeyShare, SecretBytes, SigningBudget};
 pub use wire::{SessionId, WireError};

@@ -109,6 +109,14 @@ pub fn builtin_schemes() -> Vec<Arc<dyn Scheme>> {
     ]
 }
 
+/// The built-in schemes with one key holder, in [`builtin_schemes`] order.
+pub fn single_party_schemes() -> Vec<Arc<dyn Scheme>> {
+    builtin_schemes()
+        .into_iter()
+        .filter(|s| s.info().kind == crate::SchemeKind::Single)
+        .collect()
+}
+
 impl KeygenParams {
     /// Checks the committee against a scheme's limits: distinct parties including `me`, at
     /// most `max_parties`, and `1 <= threshold <= parties`.

@@ -4,11 +4,11 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use qoesign_algorithms::{builtin_schemes, sim};
+use qoesign_algorithms::{sim, single_party_schemes};
 use qoesign_benches::{MESSAGE_SIZES, SESSION, input, rng, single_keygen};
 
 fn single_party(c: &mut Criterion) {
-    for scheme in builtin_schemes() {
+    for scheme in single_party_schemes() {
         let id = scheme.info().id;
         let mut group = c.benchmark_group(format!("single/{id}"));
         group.bench_function("keygen", |b| {

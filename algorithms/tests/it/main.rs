@@ -21,11 +21,3 @@ use getrandom::rand_core::UnwrapErr;
 fn rng() -> UnwrapErr<SysRng> {
     UnwrapErr(SysRng)
 }
-
-/// Every built-in single-party scheme (one key holder).
-fn single_schemes() -> Vec<std::sync::Arc<dyn qoesign_algorithms::Scheme>> {
-    qoesign_algorithms::builtin_schemes()
-        .into_iter()
-        .filter(|s| s.info().kind == qoesign_algorithms::SchemeKind::Single)
-        .collect()
-}

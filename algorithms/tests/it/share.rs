@@ -7,7 +7,7 @@ use crate::rng;
 
 #[test]
 fn shares_round_trip_and_refuse_damage() {
-    for scheme in crate::single_schemes() {
+    for scheme in qoesign_algorithms::single_party_schemes() {
         let share = sim::keygen(
             scheme.as_ref(),
             &[PartyId(4)],
@@ -52,7 +52,7 @@ fn shares_round_trip_and_refuse_damage() {
 
 #[test]
 fn debug_never_shows_the_secret() {
-    for scheme in crate::single_schemes() {
+    for scheme in qoesign_algorithms::single_party_schemes() {
         let share = sim::keygen(
             scheme.as_ref(),
             &[PartyId(0)],

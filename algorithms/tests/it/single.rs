@@ -16,7 +16,7 @@ const SESSION: SessionId = SessionId([9; 32]);
 
 #[test]
 fn each_scheme_signs_what_independent_verifiers_accept() {
-    for scheme in crate::single_schemes() {
+    for scheme in qoesign_algorithms::single_party_schemes() {
         let info = scheme.info();
         let mut share = sim::keygen(scheme.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
             .unwrap()
@@ -121,7 +121,7 @@ fn inputs_the_algorithm_does_not_take_are_refused_up_front() {
 
 #[test]
 fn committees_outside_the_scheme_are_refused() {
-    for scheme in crate::single_schemes() {
+    for scheme in qoesign_algorithms::single_party_schemes() {
         let keygen = |parties: Vec<PartyId>, me: u16, threshold: u16| {
             scheme.keygen(&KeygenParams {
                 session: SESSION,
@@ -196,7 +196,7 @@ fn single_party_sessions_refuse_any_message_and_a_second_start() {
 
 #[test]
 fn verification_separates_malformed_from_invalid() {
-    for scheme in crate::single_schemes() {
+    for scheme in qoesign_algorithms::single_party_schemes() {
         let mut share = sim::keygen(scheme.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
             .unwrap()
             .remove(0);

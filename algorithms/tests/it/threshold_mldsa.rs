@@ -790,3 +790,26 @@ fn shares_round_trip_and_never_show_their_secrets() {
         .unwrap();
     assert!(matches!(err, SchemeError::WrongShare { .. }), "{err}");
 }
+
+#[test]
+fn a_context_of_255_bytes_is_signed_and_one_of_256_refused() {
+    let set = ParameterSet::MlDsa87;
+    let scheme = threshold_mldsa::scheme(set);
+    let mut shares = dangerous_trusted_dealer(set, 2, &parties(2), &mut rng()).unwrap();
+    let pk = shares[0].public_key().to_vec();
+    let longest = vec![0xc7; 255];
+    let input = SignInput::with_context(DOCUMENT.to_vec(), longest.clone());
+    let signed = sign_with(scheme.as_ref(), &mut shares, &[0, 1], &input).unwrap();
+    assert_verifies(set, &pk, &longest, &signed.signature, "a 255-byte context");
+    let too_long = SignInput::with_context(DOCUMENT.to_vec(), vec![0; 256]);
+    let err = sign_with(scheme.as_ref(), &mut shares, &[0, 1], &too_long).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SessionError::Setup(SchemeError::UnsupportedInput { .. })
+        ),
+        "{err}"
+    );
+    let digest = SignInput::Digest(vec![0; 32]);
+    assert!(sign_with(scheme.as_ref(), &mut shares, &[0, 1], &digest).is_err());
+}

@@ -3,7 +3,7 @@
 
 use getrandom::SysRng;
 use getrandom::rand_core::{Rng, UnwrapErr};
-use qoesign_algorithms::{PartyId, Scheme, SessionId, SignInput, builtin_schemes, sim};
+use qoesign_algorithms::{PartyId, Scheme, SessionId, SignInput, sim, single_party_schemes};
 use qoesign_vectors::independent;
 
 const ROUNDS: usize = 12;
@@ -11,7 +11,7 @@ const ROUNDS: usize = 12;
 #[test]
 fn independent_verifiers_accept_every_builtin_scheme() {
     let mut rng = UnwrapErr(SysRng);
-    for scheme in builtin_schemes() {
+    for scheme in single_party_schemes() {
         let algorithm = scheme.info().algorithm.id;
         for round in 0..ROUNDS {
             let session = SessionId(random_bytes(&mut rng));
@@ -50,7 +50,7 @@ fn independent_verifiers_accept_every_builtin_scheme() {
 #[test]
 fn context_of_255_bytes_is_the_limit() {
     let mut rng = UnwrapErr(SysRng);
-    for scheme in builtin_schemes()
+    for scheme in single_party_schemes()
         .into_iter()
         .filter(|s| s.info().algorithm.takes_context)
     {
