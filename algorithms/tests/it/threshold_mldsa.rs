@@ -386,8 +386,8 @@ fn a_corrupted_response_never_yields_an_invalid_signature() {
         }
         Delivery::Deliver
     });
-    // Either the corruption is caught (a rejected slot carrying bytes is malformed), or every
-    // attempt fails Combine; in no case does a bad signature come out.
+    // Either the corruption is caught (a rejected slot carrying bytes is malformed, blamed on
+    // party 1), or the corrupted slots fail Combine; in no case does a bad signature come out.
     for signed in report.outputs.values() {
         assert_verifies(
             ParameterSet::MlDsa44,
@@ -397,16 +397,20 @@ fn a_corrupted_response_never_yields_an_invalid_signature() {
             "a signature",
         );
     }
+    // (Party 1 never receives its own corrupted message, so it may finish while the others
+    // refuse the corruption.)
     for error in report.errors.values() {
         assert!(
             matches!(
                 error,
-                ProtocolError::Malformed { .. } | ProtocolError::NoSignature { .. }
+                ProtocolError::Malformed {
+                    party: PartyId(1),
+                    ..
+                } | ProtocolError::NoSignature { .. }
             ),
             "{error}"
         );
     }
-    assert!(report.outputs.is_empty() || report.errors.is_empty());
 }
 
 #[test]
