@@ -229,65 +229,89 @@ impl<O: Send> Simulation<O> {
                 },
             );
         }
-        // Every party starts at once.
-        let started: Vec<_> = std::mem::take(&mut active)
-            .into_par_iter()
-            .map(|(id, mut running)| {
-                let step = running.party.start(&mut running.rng);
-                (id, running, vec![step])
-            })
-            .collect();
-        settle_wave(started, &mut active, &mut net, &mut report);
-        while !net.queue.is_empty() && report.deliveries < self.max_deliveries {
-            // Everything in flight forms one wave, split by recipient in order of sending.
-            let mut batches: BTreeMap<PartyId, Vec<Envelope>> = BTreeMap::new();
-            while let Some(mut envelope) = net.queue.pop_front() {
-                let copies = match self.interceptor.as_mut().map(|f| f(&mut envelope)) {
-                    None | Some(Delivery::Deliver) => 1,
-                    Some(Delivery::Drop) => 0,
-                    Some(Delivery::Duplicate) => 2,
-                };
-                if net.crashed.contains(&envelope.to) || !active.contains_key(&envelope.to) {
-                    continue;
-                }
-                for _ in 0..copies {
-                    if report.deliveries >= self.max_deliveries {
-                        break;
-                    }
-                    report.deliveries += 1;
-                    batches
-                        .entry(envelope.to)
-                        .or_default()
-                        .push(envelope.clone());
-                }
-            }
-            let work: Vec<_> = batches
-                .into_iter()
-                .filter_map(|(id, batch)| active.remove(&id).map(|r| (id, r, batch)))
-                .collect();
-            let done: Vec<_> = work
-                .into_par_iter()
-                .map(|(id, mut running, batch)| {
-                    let mut steps = Vec::with_capacity(batch.len());
-                    for envelope in batch {
-                        let step =
-                            running
-                                .party
-                                .receive(envelope.from, &envelope.bytes, &mut running.rng);
-                        let last = !matches!(step, Ok(Progress::Continue(_)));
-                        steps.push(step);
-                        if last {
-                            break;
-                        }
-                    }
-                    (id, running, steps)
-                })
-                .collect();
-            settle_wave(done, &mut active, &mut net, &mut report);
+        let max = self.max_deliveries;
+        match self.interceptor.take() {
+            // Without an interceptor (which may hold non-thread-safe state) the whole run
+            // moves onto the thread pool, so each wave is shared out without a hand-over from
+            // an outside thread.
+            None => rayon::scope(|_| run_waves(&mut active, &mut net, &mut report, None, max)),
+            Some(mut interceptor) => run_waves(
+                &mut active,
+                &mut net,
+                &mut report,
+                Some(&mut interceptor),
+                max,
+            ),
         }
         report.unfinished.extend(active.into_keys());
         report.traffic = net.traffic;
         report
+    }
+}
+
+/// The deliveries of a concurrent simulation, wave by wave, from the parties' start.
+fn run_waves<O: Send>(
+    active: &mut BTreeMap<PartyId, Running<O>>,
+    net: &mut Network,
+    report: &mut Report<O>,
+    mut interceptor: Option<&mut Interceptor>,
+    max_deliveries: usize,
+) {
+    // Every party starts at once.
+    let started: Vec<_> = std::mem::take(active)
+        .into_par_iter()
+        .map(|(id, mut running)| {
+            let step = running.party.start(&mut running.rng);
+            (id, running, vec![step])
+        })
+        .collect();
+    settle_wave(started, active, net, report);
+    while !net.queue.is_empty() && report.deliveries < max_deliveries {
+        // Everything in flight forms one wave, split by recipient in order of sending.
+        let mut batches: BTreeMap<PartyId, Vec<Envelope>> = BTreeMap::new();
+        while let Some(mut envelope) = net.queue.pop_front() {
+            let copies = match interceptor.as_mut().map(|f| f(&mut envelope)) {
+                None | Some(Delivery::Deliver) => 1,
+                Some(Delivery::Drop) => 0,
+                Some(Delivery::Duplicate) => 2,
+            };
+            if net.crashed.contains(&envelope.to) || !active.contains_key(&envelope.to) {
+                continue;
+            }
+            for _ in 0..copies {
+                if report.deliveries >= max_deliveries {
+                    break;
+                }
+                report.deliveries += 1;
+                batches
+                    .entry(envelope.to)
+                    .or_default()
+                    .push(envelope.clone());
+            }
+        }
+        let work: Vec<_> = batches
+            .into_iter()
+            .filter_map(|(id, batch)| active.remove(&id).map(|r| (id, r, batch)))
+            .collect();
+        let done: Vec<_> = work
+            .into_par_iter()
+            .map(|(id, mut running, batch)| {
+                let mut steps = Vec::with_capacity(batch.len());
+                for envelope in batch {
+                    let step =
+                        running
+                            .party
+                            .receive(envelope.from, &envelope.bytes, &mut running.rng);
+                    let last = !matches!(step, Ok(Progress::Continue(_)));
+                    steps.push(step);
+                    if last {
+                        break;
+                    }
+                }
+                (id, running, steps)
+            })
+            .collect();
+        settle_wave(done, active, net, report);
     }
 }
 

@@ -597,6 +597,23 @@ impl Party for Dkg {
         &mut self,
         from: PartyId,
         bytes: &[u8],
+        rng: &mut dyn CryptoRng,
+    ) -> Result<Progress<KeyShare>, ProtocolError> {
+        let result = self.handle(from, bytes, rng);
+        if result.is_err() {
+            // An aborted party stays aborted: whatever arrives later is refused.
+            self.stage = Stage::Finished;
+        }
+        result
+    }
+}
+
+impl Dkg {
+    /// One message, checked and handled; [`Party::receive`] makes any error final.
+    fn handle(
+        &mut self,
+        from: PartyId,
+        bytes: &[u8],
         _rng: &mut dyn CryptoRng,
     ) -> Result<Progress<KeyShare>, ProtocolError> {
         match self.stage {

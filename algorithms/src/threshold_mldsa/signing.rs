@@ -732,6 +732,23 @@ impl Party for Signer {
         bytes: &[u8],
         rng: &mut dyn CryptoRng,
     ) -> Result<Progress<Signed>, ProtocolError> {
+        let result = self.handle(from, bytes, rng);
+        if result.is_err() {
+            // An aborted party stays aborted: whatever arrives later is refused.
+            self.phase = Phase::Finished;
+        }
+        result
+    }
+}
+
+impl Signer {
+    /// One message, checked and handled; [`Party::receive`] makes any error final.
+    fn handle(
+        &mut self,
+        from: PartyId,
+        bytes: &[u8],
+        rng: &mut dyn CryptoRng,
+    ) -> Result<Progress<Signed>, ProtocolError> {
         match self.phase {
             Phase::NotStarted => return Err(ProtocolError::Misuse("receive before start")),
             Phase::Finished => return Err(ProtocolError::Misuse("the session is over")),

@@ -454,19 +454,18 @@ fn messages_from_strangers_and_other_sessions_are_refused_by_name() {
         scheme.sign(&mut rest[1], &params(SIGN)).is_err(),
         "party 2 is not among the signers"
     );
-    let err = alice
-        .receive(PartyId(2), foreign, &mut rng())
-        .err()
-        .unwrap();
-    assert!(
-        matches!(err, ProtocolError::UnknownSender { party: PartyId(2) }),
-        "{err}"
-    );
-    let err = alice
-        .receive(PartyId(9), foreign, &mut rng())
-        .err()
-        .unwrap();
-    assert_eq!(err.culprit(), Some(PartyId(9)));
+    // An aborted party stays aborted.
+    let err = alice.receive(PartyId(1), foreign, &mut rng()).err();
+    assert!(matches!(err, Some(ProtocolError::Misuse(_))), "{err:?}");
+    for stranger in [PartyId(2), PartyId(9)] {
+        let mut fresh = scheme.sign(&mut first[0], &params(SIGN)).unwrap();
+        fresh.start(&mut rng()).unwrap();
+        let err = fresh.receive(stranger, foreign, &mut rng()).err().unwrap();
+        assert!(
+            matches!(err, ProtocolError::UnknownSender { party } if party == stranger),
+            "{err}"
+        );
+    }
 }
 
 #[test]
