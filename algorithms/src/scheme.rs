@@ -169,11 +169,18 @@ impl SignParams {
     }
 }
 
-fn check_committee(info: &SchemeInfo, me: PartyId, parties: &[PartyId]) -> Result<(), SchemeError> {
-    let distinct: BTreeSet<_> = parties.iter().collect();
-    if distinct.len() != parties.len() {
-        return Err(unsupported(info, "a party is listed twice".to_owned()));
+/// Refuses a list of parties in which one appears twice, naming it.
+pub(crate) fn check_distinct(info: &SchemeInfo, parties: &[PartyId]) -> Result<(), SchemeError> {
+    let mut seen = BTreeSet::new();
+    match parties.iter().find(|p| !seen.insert(**p)) {
+        Some(twice) => Err(unsupported(info, format!("{twice} is listed twice"))),
+        None => Ok(()),
     }
+}
+
+fn check_committee(info: &SchemeInfo, me: PartyId, parties: &[PartyId]) -> Result<(), SchemeError> {
+    check_distinct(info, parties)?;
+    let distinct: BTreeSet<_> = parties.iter().collect();
     if !distinct.contains(&me) {
         return Err(unsupported(info, format!("{me} is not among the parties")));
     }

@@ -140,12 +140,9 @@ pub fn dangerous_trusted_dealer(
     rng: &mut dyn CryptoRng,
 ) -> Result<Vec<KeyShare>, SchemeError> {
     let info = info(set);
+    crate::scheme::check_distinct(info, parties)?;
     let mut sorted = parties.to_vec();
     sorted.sort_unstable();
-    sorted.dedup();
-    if sorted.len() != parties.len() {
-        return Err(unsupported(info, "a party is listed twice".to_owned()));
-    }
     let params = lookup(info, set, usize::from(threshold), parties.len())?;
     let mldsa = set.params();
     let mut rho = [0u8; 32];

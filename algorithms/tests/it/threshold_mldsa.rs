@@ -489,6 +489,13 @@ fn duplicate_or_unknown_signer_ids_are_refused() {
             matches!(err, SchemeError::UnsupportedCommittee { .. }),
             "{signers:?}: {err}"
         );
+        // The message names the offending party where there is one.
+        if signers[0] == signers[1] {
+            assert!(err.to_string().contains("party 0 is listed twice"), "{err}");
+        }
+        if signers.contains(&PartyId(5)) {
+            assert!(err.to_string().contains("party 5"), "{err}");
+        }
     }
     // Nothing was reserved by the refused sessions.
     assert_eq!(shares[0].budget().unwrap().used(), 0);
