@@ -57,6 +57,7 @@ mod messages;
 mod params;
 pub mod partition;
 mod signing;
+mod slots;
 
 use std::sync::Arc;
 

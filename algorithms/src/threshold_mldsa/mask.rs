@@ -125,7 +125,7 @@ impl SlotMask {
 /// a library call per coordinate, and the sign is applied without a branch on the (secret)
 /// value; |v| <= nu * r' < 2^23 keeps the result inside an i32.
 fn round_half_away(v: f64) -> i32 {
-    #[allow(clippy::cast_possible_truncation, reason = "bounded as said above")]
+    #[expect(clippy::cast_possible_truncation, reason = "bounded as said above")]
     let magnitude = (v.abs() + 0.5) as i32;
     let negative = i32::from(v.is_sign_negative());
     (magnitude ^ -negative) + negative

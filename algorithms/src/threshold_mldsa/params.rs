@@ -100,7 +100,7 @@ impl ThresholdParams {
     pub fn responses_per_party(&self) -> u64 {
         let cap = self.log2_budget.exp2() / f64::from(self.parties);
         // The budgets lie between 2^26 and 2^38: positive and far inside u64.
-        #[allow(
+        #[expect(
             clippy::cast_possible_truncation,
             clippy::cast_sign_loss,
             reason = "bounded as said above"

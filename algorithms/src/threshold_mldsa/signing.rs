@@ -10,16 +10,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rand_core::CryptoRng;
-use rayon::prelude::*;
 use zeroize::Zeroizing;
 
 use crate::mldsa::VerifyingKey;
-use crate::mldsa::encode::{simple_bit_pack, simple_bit_unpack, unpack_offset, w1_encode};
-use crate::mldsa::field::Q;
+use crate::mldsa::encode::simple_bit_pack;
 use crate::mldsa::params::Params;
-use crate::mldsa::poly::{Poly, ntt_vec, scale_inv_ntt};
-use crate::mldsa::rounding::high_bits;
-use crate::mldsa::sample::{h, sample_in_ball};
+use crate::mldsa::poly::{Poly, ntt_vec};
+use crate::mldsa::sample::h;
 use crate::wire::{self, Expected, Header, WireError};
 use crate::{
     Outgoing, Party, PartyId, Progress, ProtocolError, Recipient, SchemeInfo, SessionId, Signed,
@@ -27,15 +24,17 @@ use crate::{
 
 use super::combine::combine;
 use super::key::{ShareSecret, SubsetSeed, subset_secret};
-use super::mask::{SlotMask, centred, to_canonical};
+use super::mask::{SlotMask, to_canonical};
 use super::messages::SignMessage;
 use super::partition::assignment;
+use super::slots::{
+    self, CheckedSlot, Response, challenge, decode_response, map_slots, slot_digest, unpack_slot,
+};
 use super::{MAX_ATTEMPTS, SecretPolys, ThresholdParams, W_BITS, add_mod_q, commitment_len};
 
 /// Domain tags of the signing hashes.
 const COMMIT_TAG: &[u8] = b"qoesign/threshold-ml-dsa/v1/sign-commit";
 const SEED_TAG: &[u8] = b"qoesign/threshold-ml-dsa/v1/attempt-seed";
-const SLOT_TAG: &[u8] = b"qoesign/threshold-ml-dsa/v1/slot-w";
 
 /// Everything a signer needs, fixed for the whole session.
 pub(crate) struct SignerSetup {
@@ -106,12 +105,6 @@ struct Aggregate {
     c_tilde: Vec<Vec<u8>>,
     /// This party's own response, as sent (accepted slots are public once sent).
     own: Option<Response>,
-}
-
-/// One signer's decoded response.
-struct Response {
-    accepted: Vec<bool>,
-    z: Vec<Option<Vec<Poly>>>,
 }
 
 impl Signer {
@@ -206,7 +199,9 @@ impl Signer {
         })
     }
 
-    /// Round 1 of a new attempt: K fresh masks, their w, and the commitment to all of them.
+    /// Round 1 of a new attempt (digest §3.3): K fresh masks, their w, and the commitment to
+    /// all of them. The seed is hedged: fresh randomness, the share's hedge key, the session and
+    /// the attempt (digest §6.3).
     fn begin_attempt(
         &mut self,
         rng: &mut dyn CryptoRng,
@@ -379,8 +374,9 @@ impl Signer {
         }
     }
 
-    /// Checks every reveal against its commitment and the coefficient range, and sums the w of
-    /// every signer per slot. The K slots are handled in parallel, each for every signer.
+    /// Round 3, step 1 (digest §3.5): checks every reveal against its commitment and the
+    /// coefficient range, and sums the w of every signer per slot. The K slots are handled in
+    /// parallel, each for every signer.
     fn aggregate(
         &self,
         round1: &Round1,
@@ -452,8 +448,9 @@ impl Signer {
         Ok(aggregate)
     }
 
-    /// Round 3: per slot, the rejection test on the continuous sample and, when it passes, the
-    /// response z = c s_part^(1) + round(y)^(1). Consumes the attempt's masks.
+    /// Round 3, steps 3-6 (digest §3.5): per slot, the rejection test on the continuous sample
+    /// and, when it passes, the response z = c s_part^(1) + round(y)^(1). Consumes the
+    /// attempt's masks.
     fn respond(&self, round1: Round1, aggregate: &Aggregate) -> Result<SignMessage, ProtocolError> {
         let tp = self.setup.params;
         let mldsa = self.mldsa();
@@ -461,7 +458,7 @@ impl Signer {
         let s_part_hat = &self.expanded()?.s_part_hat.0;
         let responses: Vec<Option<Vec<u8>>> = map_slots(tp.slots, |j| {
             let (mask, c_tilde) = (round1.masks.get(j)?, aggregate.c_tilde.get(j)?);
-            Self::respond_slot(mask, s_part_hat, c_tilde, tp, mldsa)
+            slots::respond(mask, s_part_hat, c_tilde, tp, mldsa)
         });
         drop(round1);
         let mut accepted = vec![0u8; tp.slots.div_ceil(8)];
@@ -484,60 +481,8 @@ impl Signer {
         })
     }
 
-    /// One slot of Round 3: `None` when the slot is rejected.
-    fn respond_slot(
-        mask: &SlotMask,
-        s_part_hat: &[Poly],
-        c_tilde: &[u8],
-        tp: &ThresholdParams,
-        mldsa: &Params,
-    ) -> Option<Vec<u8>> {
-        let mut c_hat = sample_in_ball(c_tilde, mldsa.tau);
-        c_hat.ntt();
-        // v = c s_part as centred integers (|v| <= tau * load * eta, far below q / 2).
-        let mut v = SecretPolys(scale_inv_ntt(&c_hat, s_part_hat));
-        for p in &mut v.0 {
-            p.reduce();
-            p.caddq();
-            *p = Poly(p.0.map(|x| centred(crate::mldsa::field::freeze(x))));
-        }
-        // ||v + y||_nu^2 over both parts, on the continuous sample.
-        let nu2 = f64::from(tp.nu) * f64::from(tp.nu);
-        let mut norm = 0.0f64;
-        for (p, (vp, yp)) in v.0.iter().zip(mask.y.chunks_exact(256)).enumerate() {
-            let part: f64 =
-                vp.0.iter()
-                    .zip(yp)
-                    .map(|(&c, &y)| {
-                        let sum = f64::from(c) + y;
-                        sum * sum
-                    })
-                    .sum();
-            norm += if p < mldsa.l { part / nu2 } else { part };
-        }
-        let r = f64::from(tp.r);
-        // z = v^(1) + round(y)^(1), in integers from the same rounding that made w.
-        let mut z = SecretPolys(Vec::with_capacity(mldsa.l));
-        for (vp, yp) in v.0.iter().zip(&mask.rounded.0).take(mldsa.l) {
-            let mut zp = vp.clone();
-            zp.add_assign(yp);
-            z.0.push(zp);
-        }
-        // An accepted slot must also fit the FIPS 204 z encoding, (-gamma1, gamma1].
-        let in_range =
-            z.0.iter()
-                .all(|p| p.0.iter().all(|&x| x > -mldsa.gamma1 && x <= mldsa.gamma1));
-        if norm > r * r || !in_range {
-            return None;
-        }
-        let mut bytes = Vec::with_capacity(mldsa.l * mldsa.z_poly_bytes());
-        for p in &z.0 {
-            crate::mldsa::encode::bit_pack(p, mldsa.gamma1, mldsa.z_bits(), &mut bytes);
-        }
-        Some(bytes)
-    }
-
-    /// Decodes every response and runs Combine on the slots all signers accepted, in order.
+    /// Combine (digest §3.6): decodes every response and tries the slots all
+    /// signers accepted, in order.
     fn finish_attempt(
         &mut self,
         mut aggregate: Aggregate,
@@ -590,123 +535,11 @@ impl Signer {
     }
 }
 
-/// c-tilde = H(mu || w1Encode(HighBits(w)), lambda / 4) for one slot's aggregate w.
-fn challenge(mu: &[u8; 64], w: &[Poly], mldsa: &Params) -> Vec<u8> {
-    let w1: Vec<Poly> = w
-        .iter()
-        .map(|p| Poly(p.0.map(|r| high_bits(r, mldsa.gamma2))))
-        .collect();
-    let mut bytes = Vec::with_capacity(mldsa.k * mldsa.w1_poly_bytes());
-    w1_encode(&w1, mldsa, &mut bytes);
-    let mut c_tilde = vec![0u8; mldsa.c_tilde_len()];
-    h(&[mu, &bytes], &mut c_tilde);
-    c_tilde
-}
-
-/// Below this many slots the per-slot work of a round runs on the calling thread: handing
-/// fewer slots to the thread pool costs more in wake-ups than it saves.
-const PARALLEL_SLOTS: usize = 6;
-
-/// `f` applied to every slot index, in order; in parallel over the thread pool when there are
-/// enough slots to be worth it.
-fn map_slots<T: Send>(count: usize, f: impl Fn(usize) -> T + Sync + Send) -> Vec<T> {
-    if count < PARALLEL_SLOTS {
-        (0..count).map(f).collect()
-    } else {
-        (0..count).into_par_iter().map(f).collect()
-    }
-}
-
-/// One slot after Round 2: the sum of every signer's w, its challenge, and each other signer's
-/// digest of its w (in the order of the reveals).
-struct CheckedSlot {
-    sum: Vec<Poly>,
-    c_tilde: Vec<u8>,
-    digests: Vec<Vec<u8>>,
-}
-
-/// One slot's k polynomials packed at 23 bits, every coefficient below q.
-fn unpack_slot(bytes: &[u8]) -> Result<Vec<Poly>, String> {
-    bytes
-        .chunks_exact(32 * W_BITS)
-        .map(|chunk| {
-            let mut p = Poly::default();
-            simple_bit_unpack(chunk, W_BITS, &mut p);
-            match p.0.iter().find(|&&x| x >= Q) {
-                Some(bad) => Err(format!("coefficient {bad} is not below q = {Q}")),
-                None => Ok(p),
-            }
-        })
-        .collect()
-}
-
-/// H(tag, w) for one slot's packed w, `len` bytes.
-fn slot_digest(w: &[u8], len: usize) -> Vec<u8> {
-    let mut digest = vec![0u8; len];
-    h(&[SLOT_TAG, w], &mut digest);
-    digest
-}
-
 fn malformed(party: PartyId, what: &'static str, reason: String) -> ProtocolError {
     ProtocolError::Malformed {
         party,
         reason: WireError::Decode { what, reason },
     }
-}
-
-/// Decodes a round-3 message: the flag bytes, then K slots of z, a rejected slot all zero.
-fn decode_response(
-    message: &SignMessage,
-    slots: usize,
-    mldsa: &Params,
-) -> Result<Response, String> {
-    let SignMessage::Respond { accepted, z, .. } = message else {
-        return Err("not a response".to_owned());
-    };
-    if accepted.len() != slots.div_ceil(8) {
-        return Err(format!(
-            "{} flag bytes, expected {}",
-            accepted.len(),
-            slots.div_ceil(8)
-        ));
-    }
-    let flag = |j: usize| accepted.get(j >> 3).is_some_and(|b| b >> (j & 7) & 1 == 1);
-    if (slots..accepted.len() * 8).any(flag) {
-        return Err("a flag is set beyond the last slot".to_owned());
-    }
-    let z_len = mldsa.l * mldsa.z_poly_bytes();
-    if z.len() != slots * z_len {
-        return Err(format!(
-            "{} response bytes, expected {}",
-            z.len(),
-            slots * z_len
-        ));
-    }
-    let mut response = Response {
-        accepted: (0..slots).map(flag).collect(),
-        z: Vec::with_capacity(slots),
-    };
-    for (j, slot) in z.chunks_exact(z_len).enumerate() {
-        if !flag(j) {
-            if slot.iter().any(|&b| b != 0) {
-                return Err(format!(
-                    "slot {j} is flagged rejected but carries a response"
-                ));
-            }
-            response.z.push(None);
-            continue;
-        }
-        let polys = slot
-            .chunks_exact(mldsa.z_poly_bytes())
-            .map(|chunk| {
-                let mut p = Poly::default();
-                unpack_offset(chunk, mldsa.z_bits(), mldsa.gamma1, &mut p);
-                p
-            })
-            .collect();
-        response.z.push(Some(polys));
-    }
-    Ok(response)
 }
 
 impl Party for Signer {
@@ -804,57 +637,6 @@ impl Signer {
                 },
             }),
             None => Ok(Progress::Continue(out)),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use rayon::prelude::*;
-
-    use super::*;
-
-    /// Per party and slot, a mask is accepted with probability (r / r')^D whatever the secret
-    /// and the challenge (the paper's Lemma G.1; the digest's sharp test, §7.5). Checked for
-    /// every level and (T, N) with a partial secret of the row's largest load.
-    #[test]
-    fn per_party_acceptance_is_r_over_r_prime_to_the_d() {
-        // 45 rows are tested at once: four standard errors keep a false alarm below 0.3 %.
-        const SAMPLES: u32 = 4000;
-        for tp in ThresholdParams::all() {
-            let mldsa = tp.set.params();
-            let mut sum = SecretPolys(vec![Poly::default(); mldsa.k + mldsa.l]);
-            for i in 0..tp.max_load {
-                let secret = subset_secret(&[i ^ 0x5a; 64], mldsa);
-                for (acc, p) in sum.0.iter_mut().zip(&secret.0) {
-                    acc.add_assign(p);
-                }
-            }
-            let canonical = SecretPolys(sum.0.iter().map(to_canonical).collect());
-            let s_part_hat = SecretPolys(ntt_vec(&canonical.0));
-            let (radius, nu) = (f64::from(tp.r_prime), f64::from(tp.nu));
-            let seed = [tp.max_load ^ tp.threshold << 4; 64];
-            let accepted: u32 = (0..SAMPLES)
-                .into_par_iter()
-                .map(|i| {
-                    let mask = SlotMask::sample(&seed, i, radius, nu, mldsa);
-                    let mut c_tilde = vec![0u8; mldsa.c_tilde_len()];
-                    h(&[b"challenge", &i.to_le_bytes()], &mut c_tilde);
-                    let response = Signer::respond_slot(&mask, &s_part_hat.0, &c_tilde, tp, mldsa);
-                    u32::from(response.is_some())
-                })
-                .sum();
-            let p = tp.party_acceptance();
-            let observed = f64::from(accepted) / f64::from(SAMPLES);
-            let se = (p * (1.0 - p) / f64::from(SAMPLES)).sqrt();
-            assert!(
-                (observed - p).abs() <= 4.0 * se,
-                "{} ({}, {}): accepted {observed:.3}, expected {p:.3} +- {:.3}",
-                tp.set.name(),
-                tp.threshold,
-                tp.parties,
-                4.0 * se
-            );
         }
     }
 }
