@@ -825,3 +825,86 @@ fn a_context_of_255_bytes_is_signed_and_one_of_256_refused() {
     let digest = SignInput::Digest(vec![0; 32]);
     assert!(sign_with(scheme.as_ref(), &mut shares, &[0, 1], &digest).is_err());
 }
+
+/// A signer and the genuine messages of every round from its co-signer, for damaging.
+fn genuine_messages() -> (Box<dyn Party<Output = Signed>>, Vec<Vec<u8>>) {
+    let set = ParameterSet::MlDsa44;
+    let scheme = threshold_mldsa::scheme(set);
+    let mut shares = dangerous_trusted_dealer(set, 2, &parties(2), &mut rng()).unwrap();
+    let params = SignParams {
+        session: SIGN,
+        signers: parties(2),
+        input: SignInput::message(DOCUMENT.to_vec()),
+    };
+    let (a, b) = shares.split_at_mut(1);
+    let mut alice = scheme.sign(&mut a[0], &params).unwrap();
+    let mut bob = scheme.sign(&mut b[0], &params).unwrap();
+    // Run one attempt by hand, keeping Bob's three messages.
+    let outgoing = |p: qoesign_algorithms::Progress<Signed>| match p {
+        qoesign_algorithms::Progress::Continue(out) => out,
+        qoesign_algorithms::Progress::Done { outgoing, .. } => outgoing,
+    };
+    let mut to_alice = outgoing(bob.start(&mut rng()).unwrap());
+    let mut to_bob = outgoing(alice.start(&mut rng()).unwrap());
+    let mut bobs = to_alice.clone();
+    while bobs.len() < 3 {
+        let mut next_to_bob = Vec::new();
+        for m in to_alice.drain(..) {
+            next_to_bob.extend(outgoing(
+                alice.receive(PartyId(1), &m.bytes, &mut rng()).unwrap(),
+            ));
+        }
+        for m in to_bob.drain(..) {
+            to_alice.extend(outgoing(
+                bob.receive(PartyId(0), &m.bytes, &mut rng()).unwrap(),
+            ));
+        }
+        bobs.extend(to_alice.iter().cloned());
+        to_bob = next_to_bob;
+    }
+    let fresh = scheme.sign(&mut a[0], &params).unwrap();
+    (fresh, bobs.into_iter().map(|m| m.bytes).collect())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Garbage, truncated or bit-flipped messages from a co-signer never panic a signer: each
+    /// is refused with an error that names the sender.
+    #[test]
+    fn damaged_messages_are_refused_naming_the_sender(
+        round in 0usize..3,
+        cut in proptest::prelude::any::<proptest::sample::Index>(),
+        flip in proptest::prelude::any::<proptest::sample::Index>(),
+        garbage in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+        mode in 0u8..3,
+    ) {
+        let (mut alice, genuine) = genuine_messages();
+        alice.start(&mut rng()).unwrap();
+        let mut bytes = genuine[round].clone();
+        match mode {
+            0 => bytes.truncate(cut.index(bytes.len())),
+            1 => {
+                let at = flip.index(bytes.len());
+                bytes[at] ^= 0x40;
+            }
+            _ => bytes = garbage,
+        }
+        // Earlier rounds first, so that the damaged one is examined when its turn comes.
+        let mut verdict = Ok(());
+        for earlier in &genuine[..round] {
+            if let Err(e) = alice.receive(PartyId(1), earlier, &mut rng()) {
+                verdict = Err(e);
+            }
+        }
+        if verdict.is_ok() {
+            verdict = alice.receive(PartyId(1), &bytes, &mut rng()).map(|_| ());
+        }
+        // Truncated and garbage messages never pass; a flipped bit may land in a field that is
+        // checked only later (a commitment) or in a value that is still well formed.
+        proptest::prop_assert!(verdict.is_err() || mode == 1);
+        if let Err(error) = verdict {
+            proptest::prop_assert_eq!(error.culprit(), Some(PartyId(1)), "{}", error);
+        }
+    }
+}
