@@ -696,37 +696,41 @@ fn varint_len(mut x: usize) -> usize {
 
 #[test]
 fn attempt_statistics_agree_with_the_measured_success_rates() {
-    // Rows with small K, so that many signatures are cheap; one key per row and a random
-    // signer set per signature, as the digest's measurement did.
-    for (set, t, n, signatures) in [
-        (ParameterSet::MlDsa44, 2u8, 3u8, 300usize),
-        (ParameterSet::MlDsa44, 3, 5, 150),
-        (ParameterSet::MlDsa65, 2, 2, 300),
-        (ParameterSet::MlDsa87, 2, 4, 300),
+    // Rows with small K, so that many signatures are cheap; a random signer set per signature,
+    // as the digest's measurement did. The success rate moves by a few points from key to key
+    // (most failed slots have more than omega hint ones, and the hint count depends on the
+    // key's t0: 0.54 to 0.59 were seen for four keys of 44 (2,3)), so four keys are pooled.
+    const KEYS: usize = 4;
+    for (set, t, n, per_key) in [
+        (ParameterSet::MlDsa44, 2u8, 3u8, 150usize),
+        (ParameterSet::MlDsa44, 3, 5, 60),
+        (ParameterSet::MlDsa65, 2, 2, 150),
+        (ParameterSet::MlDsa87, 2, 4, 150),
     ] {
         let params = ThresholdParams::lookup(set, usize::from(t), usize::from(n)).unwrap();
         let scheme = threshold_mldsa::scheme(set);
-        let mut shares =
-            dangerous_trusted_dealer(set, u16::from(t), &parties(n), &mut rng()).unwrap();
         let sets = signer_sets(t, n);
         let mut attempts = 0u32;
-        for i in 0..signatures {
-            let signers = &sets[i % sets.len()];
-            let input = SignInput::message(format!("document {i}").into_bytes());
-            attempts += sign_with(scheme.as_ref(), &mut shares, signers, &input)
-                .unwrap()
-                .attempts;
+        for _ in 0..KEYS {
+            let mut shares =
+                dangerous_trusted_dealer(set, u16::from(t), &parties(n), &mut rng()).unwrap();
+            for i in 0..per_key {
+                let signers = &sets[i % sets.len()];
+                let input = SignInput::message(format!("document {i}").into_bytes());
+                attempts += sign_with(scheme.as_ref(), &mut shares, signers, &input)
+                    .unwrap()
+                    .attempts;
+            }
         }
-        // Successes over attempts estimates the per-attempt success p; its standard error is
-        // about sqrt(p^2 (1 - p) / signatures). Allow three of them plus the measurement's own
-        // two standard errors. (The rate also moves by a few points from key to key: most
-        // failed slots have more than omega hint ones, and the hint count depends on the
-        // key's t0. The margin covers that at these sample sizes.)
+        // Successes over attempts estimates the per-attempt success p; its sampling error is
+        // about sqrt(p^2 (1 - p) / signatures). Allow three of those, the measurement's own two
+        // standard errors, and 0.03 for the spread between keys that four keys leave.
+        let signatures = KEYS * per_key;
         let p = params.attempt_success;
         let observed = signatures as f64 / f64::from(attempts);
         let se = (p * p * (1.0 - p) / signatures as f64).sqrt();
         assert!(
-            (observed - p).abs() <= 3.0 * se + params.attempt_success_2se,
+            (observed - p).abs() <= 3.0 * se + params.attempt_success_2se + 0.03,
             "{} ({t},{n}): observed {observed:.3} over {attempts} attempts, paper {p}",
             set.name()
         );
