@@ -129,17 +129,11 @@ impl<O> Simulation<O> {
         self
     }
 
-    /// Runs until no message is left in flight (or the delivery cap is reached).
-    pub fn run(mut self, rng: &mut dyn CryptoRng) -> Report<O>
-    where
-        O: Send,
-    {
-        if self.concurrent {
-            return self.run_concurrently(rng);
-        }
-        let ids: Vec<PartyId> = self.parties.iter().map(|p| p.id()).collect();
-        let mut net = Network {
-            ids: ids.clone(),
+    /// The network and the empty report of a run, and the parties that take part (the absent
+    /// ones are already recorded as unfinished).
+    fn prepare(&mut self) -> (Network, Report<O>, Vec<Box<dyn Party<Output = O>>>) {
+        let net = Network {
+            ids: self.parties.iter().map(|p| p.id()).collect(),
             queue: VecDeque::new(),
             traffic: BTreeMap::new(),
             budget: self.silent_after.clone(),
@@ -152,15 +146,24 @@ impl<O> Simulation<O> {
             traffic: BTreeMap::new(),
             deliveries: 0,
         };
-        let mut active: BTreeMap<PartyId, Box<dyn Party<Output = O>>> = BTreeMap::new();
-        for party in std::mem::take(&mut self.parties) {
-            let id = party.id();
-            if self.absent.contains(&id) {
-                report.unfinished.insert(id);
-            } else {
-                active.insert(id, party);
-            }
+        let (absent, present) = std::mem::take(&mut self.parties)
+            .into_iter()
+            .partition::<Vec<_>, _>(|p| self.absent.contains(&p.id()));
+        report.unfinished.extend(absent.iter().map(|p| p.id()));
+        (net, report, present)
+    }
+
+    /// Runs until no message is left in flight (or the delivery cap is reached).
+    pub fn run(mut self, rng: &mut dyn CryptoRng) -> Report<O>
+    where
+        O: Send,
+    {
+        if self.concurrent {
+            return self.run_concurrently(rng);
         }
+        let (mut net, mut report, present) = self.prepare();
+        let mut active: BTreeMap<PartyId, Box<dyn Party<Output = O>>> =
+            present.into_iter().map(|p| (p.id(), p)).collect();
         let starting: Vec<PartyId> = active.keys().copied().collect();
         for id in starting {
             if let Some(party) = active.get_mut(&id) {
@@ -197,37 +200,13 @@ impl<O> Simulation<O> {
 
 impl<O: Send> Simulation<O> {
     fn run_concurrently(mut self, rng: &mut dyn CryptoRng) -> Report<O> {
-        let ids: Vec<PartyId> = self.parties.iter().map(|p| p.id()).collect();
-        let mut net = Network {
-            ids,
-            queue: VecDeque::new(),
-            traffic: BTreeMap::new(),
-            budget: self.silent_after.clone(),
-            crashed: BTreeSet::new(),
-        };
-        let mut report = Report {
-            outputs: BTreeMap::new(),
-            errors: BTreeMap::new(),
-            unfinished: BTreeSet::new(),
-            traffic: BTreeMap::new(),
-            deliveries: 0,
-        };
+        let (mut net, mut report, present) = self.prepare();
         let mut active: BTreeMap<PartyId, Running<O>> = BTreeMap::new();
-        for party in std::mem::take(&mut self.parties) {
-            let id = party.id();
-            if self.absent.contains(&id) {
-                report.unfinished.insert(id);
-                continue;
-            }
+        for party in present {
             let mut seed = [0u8; 32];
             rng.fill_bytes(&mut seed);
-            active.insert(
-                id,
-                Running {
-                    party,
-                    rng: ChaCha20Rng::from_seed(seed),
-                },
-            );
+            let rng = ChaCha20Rng::from_seed(seed);
+            active.insert(party.id(), Running { party, rng });
         }
         let max = self.max_deliveries;
         match self.interceptor.take() {

@@ -51,6 +51,7 @@
 
 mod combine;
 mod dkg;
+mod framing;
 mod key;
 mod mask;
 mod messages;
@@ -62,7 +63,7 @@ mod slots;
 use std::sync::Arc;
 
 use rand_core::CryptoRng;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::mldsa::poly::Poly;
 use crate::mldsa::sample::expand_a;
@@ -82,9 +83,6 @@ use partition::{Mask, subsets};
 /// fail with probability 2^-12.6; the caller then retries with a new session.
 pub const MAX_ATTEMPTS: u32 = 16;
 
-/// Bits per coefficient of w and t_S on the wire (q < 2^23).
-const W_BITS: usize = 23;
-
 /// Bytes of each protocol message's payload, per party per attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MessageSizes {
@@ -103,7 +101,7 @@ impl MessageSizes {
         let mldsa = params.set.params();
         Self {
             commit: commitment_len(mldsa),
-            reveal: params.slots * mldsa.k * 32 * W_BITS,
+            reveal: params.slots * mldsa.k * framing::POLY_BYTES,
             respond: params.slots * mldsa.l * mldsa.z_poly_bytes() + params.slots.div_ceil(8),
         }
     }
@@ -203,13 +201,8 @@ fn add_mod_q(acc: &mut [Poly], v: &[Poly]) {
 }
 
 /// A vector of polynomials holding secret values, zeroized on drop.
+#[derive(Zeroize, ZeroizeOnDrop)]
 pub(crate) struct SecretPolys(pub(crate) Vec<Poly>);
-
-impl Drop for SecretPolys {
-    fn drop(&mut self) {
-        self.0.zeroize();
-    }
-}
 
 /// What every share of one key has in common.
 struct ShareContext {
@@ -451,10 +444,14 @@ mod tests {
         wiped_on_drop::<SubsetSeed>();
         wiped_on_drop::<ShareSecret>();
         wiped_on_drop::<SubsetKey>();
-        // Secret polynomial vectors (partial secrets, masks, c s_part) are zeroized in `drop`.
+        // Secret polynomial vectors (partial secrets, masks, c s_part) and masks likewise.
+        wiped_on_drop::<SecretPolys>();
+        wiped_on_drop::<super::mask::SlotMask>();
         let mut secret = SecretPolys(vec![Poly([7; 256]); 3]);
-        secret.0.zeroize();
-        assert!(secret.0.is_empty() || secret.0.iter().all(|p| p.0 == [0; 256]));
+        for p in &mut secret.0 {
+            p.zeroize();
+        }
+        assert!(secret.0.iter().all(|p| p.0 == [0; 256]));
         let mut seed = SubsetSeed {
             mask: 3,
             seed: [9; 64],

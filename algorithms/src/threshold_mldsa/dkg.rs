@@ -28,21 +28,19 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::mldsa::VerifyingKey;
-use crate::mldsa::encode::{simple_bit_pack, simple_bit_unpack};
-use crate::mldsa::field::Q;
 use crate::mldsa::params::Params;
 use crate::mldsa::poly::Poly;
 use crate::mldsa::sample::{expand_a, h};
-use crate::wire::{self, Expected, Header, WireError};
 use crate::{
     KeyShare, Outgoing, Party, PartyId, Progress, ProtocolError, Recipient, SchemeInfo, SessionId,
 };
 
+use super::framing::{self, Framing, malformed};
 use super::key::{ShareSecret, SubsetSeed, subset_secret};
 use super::mask::mlwe_image;
 use super::messages::{KeygenMessage, SubsetKey};
 use super::partition::{Mask, held_by, subsets};
-use super::{ThresholdParams, W_BITS, add_mod_q, commitment_len};
+use super::{ThresholdParams, add_mod_q, commitment_len};
 
 const COMMIT_TAG: &[u8] = b"qoesign/threshold-ml-dsa/v1/dkg-commit";
 const RHO_TAG: &[u8] = b"qoesign/threshold-ml-dsa/v1/dkg-rho";
@@ -209,17 +207,32 @@ impl Dkg {
             .collect()
     }
 
+    /// Refuses a list of subsets from `party` that is not exactly, in order, the subsets it
+    /// leads.
+    fn check_led(
+        &self,
+        party: PartyId,
+        listed: impl Iterator<Item = Mask>,
+        verb: &str,
+    ) -> Result<(), ProtocolError> {
+        let led = self.led_by(self.index_of(party));
+        let listed: Vec<Mask> = listed.collect();
+        if listed == led {
+            return Ok(());
+        }
+        Err(ProtocolError::Misbehaved {
+            party,
+            reason: format!("{verb} subsets {listed:?}, it leads {led:?}"),
+        })
+    }
+
     fn message(&self, to: Recipient, body: &KeygenMessage) -> Result<Outgoing, ProtocolError> {
-        let header = Header {
-            format: wire::FORMAT_VERSION,
-            algorithm: self.setup.info.algorithm.id.to_owned(),
-            scheme: self.setup.info.id.to_owned(),
+        let framing = Framing {
+            info: self.setup.info,
             session: self.setup.session,
-            sender: self.setup.me,
+            me: self.setup.me,
         };
-        let bytes =
-            wire::encode(&header, body).map_err(|e| ProtocolError::Internal(e.to_string()))?;
-        Ok(Outgoing { to, bytes })
+        framing.outgoing(to, body)
     }
 
     fn commit_randomness(&self, index: u8, randomness: &[u8; 32]) -> Vec<u8> {
@@ -361,7 +374,7 @@ impl Dkg {
         }
         let mut commitments = Vec::new();
         for mask in self.led_by(self.index) {
-            let packed = pack(partials.get(&mask).map_or(&[][..], Vec::as_slice));
+            let packed = framing::pack(partials.get(&mask).map_or(&[][..], Vec::as_slice));
             let commitment = self.commit_partial(mask, &packed);
             self.partial_commitments.insert(mask, commitment.clone());
             commitments.push((mask, commitment));
@@ -387,14 +400,7 @@ impl Dkg {
             else {
                 continue;
             };
-            let led = self.led_by(self.index_of(party));
-            let listed: Vec<Mask> = commitments.iter().map(|(m, _)| *m).collect();
-            if listed != led {
-                return Err(ProtocolError::Misbehaved {
-                    party,
-                    reason: format!("committed to subsets {listed:?}, it leads {led:?}"),
-                });
-            }
+            self.check_led(party, commitments.iter().map(|(m, _)| *m), "committed to")?;
             for (mask, commitment) in commitments {
                 self.partial_commitments.insert(mask, commitment);
             }
@@ -409,8 +415,8 @@ impl Dkg {
             if leader == self.index {
                 continue;
             }
-            let ok =
-                self.partial_commitments.get(&mask) == Some(&self.commit_partial(mask, &pack(t_s)));
+            let ok = self.partial_commitments.get(&mask)
+                == Some(&self.commit_partial(mask, &framing::pack(t_s)));
             if !ok {
                 return Err(ProtocolError::Misbehaved {
                     party: self.party_at(leader),
@@ -424,7 +430,7 @@ impl Dkg {
         let mut partials = Vec::new();
         for mask in self.led_by(self.index) {
             let t_s = derived.partials.get(&mask).map_or(&[][..], Vec::as_slice);
-            partials.push((mask, pack(t_s)));
+            partials.push((mask, framing::pack(t_s)));
         }
         let transcript = self.transcript();
         self.stage = Stage::Published;
@@ -479,16 +485,10 @@ impl Dkg {
                     reason: "its transcript of rounds 1-3 differs from this party's".to_owned(),
                 });
             }
-            let led = self.led_by(self.index_of(party));
-            let listed: Vec<Mask> = partials.iter().map(|(m, _)| *m).collect();
-            if listed != led {
-                return Err(ProtocolError::Misbehaved {
-                    party,
-                    reason: format!("published subsets {listed:?}, it leads {led:?}"),
-                });
-            }
+            self.check_led(party, partials.iter().map(|(m, _)| *m), "published")?;
             for (mask, packed) in partials {
-                let t_s = unpack(&packed, mldsa).map_err(|e| malformed(party, "t_S", e))?;
+                let t_s =
+                    framing::unpack(&packed, mldsa.k).map_err(|e| malformed(party, "t_S", e))?;
                 if self.partial_commitments.get(&mask) != Some(&self.commit_partial(mask, &packed))
                 {
                     return Err(ProtocolError::Misbehaved {
@@ -542,43 +542,6 @@ impl Dkg {
     }
 }
 
-fn malformed(party: PartyId, what: &'static str, reason: String) -> ProtocolError {
-    ProtocolError::Malformed {
-        party,
-        reason: WireError::Decode { what, reason },
-    }
-}
-
-fn pack(t: &[Poly]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(t.len() * 32 * W_BITS);
-    for p in t {
-        simple_bit_pack(p, W_BITS, &mut out);
-    }
-    out
-}
-
-fn unpack(bytes: &[u8], mldsa: &Params) -> Result<Vec<Poly>, String> {
-    let poly_bytes = 32 * W_BITS;
-    if bytes.len() != mldsa.k * poly_bytes {
-        return Err(format!(
-            "{} bytes, expected {}",
-            bytes.len(),
-            mldsa.k * poly_bytes
-        ));
-    }
-    bytes
-        .chunks_exact(poly_bytes)
-        .map(|chunk| {
-            let mut p = Poly::default();
-            simple_bit_unpack(chunk, W_BITS, &mut p);
-            match p.0.iter().find(|&&x| x >= Q) {
-                Some(bad) => Err(format!("coefficient {bad} is not below q")),
-                None => Ok(p),
-            }
-        })
-        .collect()
-}
-
 impl Party for Dkg {
     type Output = KeyShare;
 
@@ -621,19 +584,13 @@ impl Dkg {
             Stage::Finished => return Err(ProtocolError::Misuse("the session is over")),
             _ => {}
         }
-        if from == self.setup.me || !self.setup.parties.contains(&from) {
-            return Err(ProtocolError::UnknownSender { party: from });
-        }
-        let expected = Expected {
-            algorithm: self.setup.info.algorithm.id,
-            scheme: self.setup.info.id,
+        let framing = Framing {
+            info: self.setup.info,
             session: self.setup.session,
+            me: self.setup.me,
         };
         let message: KeygenMessage =
-            wire::decode(bytes, expected, from).map_err(|reason| ProtocolError::Malformed {
-                party: from,
-                reason,
-            })?;
+            framing.decode(from, self.setup.parties.contains(&from), bytes)?;
         let kind = Kind::of(&message);
         let consumed = match kind {
             Kind::Commit | Kind::SubsetKeys => self.stage != Stage::Committed,

@@ -86,6 +86,7 @@ fn open_unit(word: u64) -> f64 {
 }
 
 /// One slot's secret mask: the continuous sample y and its rounding, l + k polynomials.
+#[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
 pub(crate) struct SlotMask {
     /// y, coordinate 256 p + j being coefficient j of polynomial p.
     pub(crate) y: Zeroizing<Vec<f64>>,

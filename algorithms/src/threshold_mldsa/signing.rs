@@ -13,24 +13,24 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::mldsa::VerifyingKey;
-use crate::mldsa::encode::simple_bit_pack;
+use crate::mldsa::encode::bit_pack;
 use crate::mldsa::params::Params;
 use crate::mldsa::poly::{Poly, ntt_vec};
 use crate::mldsa::sample::h;
-use crate::wire::{self, Expected, Header, WireError};
 use crate::{
     Outgoing, Party, PartyId, Progress, ProtocolError, Recipient, SchemeInfo, SessionId, Signed,
 };
 
 use super::combine::combine;
+use super::framing::{self, Framing, POLY_BYTES, malformed};
 use super::key::{ShareSecret, SubsetSeed, subset_secret};
 use super::mask::{SlotMask, to_canonical};
 use super::messages::SignMessage;
 use super::partition::assignment;
 use super::slots::{
-    self, CheckedSlot, Response, challenge, decode_response, map_slots, slot_digest, unpack_slot,
+    self, CheckedSlot, Response, challenge, decode_response, map_slots, slot_digest,
 };
-use super::{MAX_ATTEMPTS, SecretPolys, ThresholdParams, W_BITS, add_mod_q, commitment_len};
+use super::{MAX_ATTEMPTS, SecretPolys, ThresholdParams, add_mod_q, commitment_len};
 
 /// Domain tags of the signing hashes.
 const COMMIT_TAG: &[u8] = b"qoesign/threshold-ml-dsa/v1/sign-commit";
@@ -184,19 +184,15 @@ impl Signer {
     }
 
     fn message(&self, body: &SignMessage) -> Result<Outgoing, ProtocolError> {
-        let header = Header {
-            format: wire::FORMAT_VERSION,
-            algorithm: self.setup.info.algorithm.id.to_owned(),
-            scheme: self.setup.info.id.to_owned(),
+        self.framing().outgoing(Recipient::All, body)
+    }
+
+    fn framing(&self) -> Framing {
+        Framing {
+            info: self.setup.info,
             session: self.setup.session,
-            sender: self.setup.me,
-        };
-        let bytes =
-            wire::encode(&header, body).map_err(|e| ProtocolError::Internal(e.to_string()))?;
-        Ok(Outgoing {
-            to: Recipient::All,
-            bytes,
-        })
+            me: self.setup.me,
+        }
     }
 
     /// Round 1 of a new attempt (digest §3.3): K fresh masks, their w, and the commitment to
@@ -240,17 +236,14 @@ impl Signer {
             let slot = u32::try_from(j).unwrap_or(u32::MAX);
             let mask = SlotMask::sample(&seed, slot, radius, nu, mldsa);
             let w = mask.commitment(a_hat, mldsa);
-            let mut packed = Vec::with_capacity(mldsa.k * 32 * W_BITS);
-            for p in &w {
-                simple_bit_pack(p, W_BITS, &mut packed);
-            }
+            let packed = framing::pack(&w);
             let digest = slot_digest(&packed, len);
             (mask, w, packed, digest)
         });
         let mut round1 = Round1 {
             masks: Vec::with_capacity(tp.slots),
             w: Vec::with_capacity(tp.slots),
-            w_packed: Vec::with_capacity(tp.slots * mldsa.k * 32 * W_BITS),
+            w_packed: Vec::with_capacity(tp.slots * mldsa.k * POLY_BYTES),
         };
         let mut digests = Vec::with_capacity(tp.slots * len);
         for (mask, w, packed, digest) in slots {
@@ -348,10 +341,7 @@ impl Signer {
                         return Ok(None);
                     };
                     let mut aggregate = self.aggregate(&round1, &commitments, messages)?;
-                    let response = self.respond(round1, &aggregate)?;
-                    let slots = self.setup.params.slots;
-                    let own = decode_response(&response, slots, self.mldsa())
-                        .map_err(|e| ProtocolError::Internal(format!("own response: {e}")))?;
+                    let (response, own) = self.respond(round1, &aggregate)?;
                     aggregate.own = Some(own);
                     out.push(self.message(&response)?);
                     self.phase = Phase::Responded(aggregate);
@@ -385,7 +375,7 @@ impl Signer {
     ) -> Result<Aggregate, ProtocolError> {
         let mldsa = self.mldsa();
         let slots = self.setup.params.slots;
-        let slot_bytes = mldsa.k * 32 * W_BITS;
+        let slot_bytes = mldsa.k * POLY_BYTES;
         let len = commitment_len(mldsa);
         let mut revealed: Vec<(PartyId, Vec<u8>)> = Vec::with_capacity(reveals.len());
         for (party, message) in reveals {
@@ -408,7 +398,7 @@ impl Signer {
                 let bytes = w
                     .get(j * slot_bytes..(j + 1) * slot_bytes)
                     .unwrap_or_default();
-                let theirs = unpack_slot(bytes)
+                let theirs = framing::unpack(bytes, mldsa.k)
                     .map_err(|reason| malformed(*party, "w", format!("slot {j}: {reason}")))?;
                 add_mod_q(&mut sum, &theirs);
                 digests.push(slot_digest(bytes, len));
@@ -451,34 +441,45 @@ impl Signer {
     /// Round 3, steps 3-6 (digest §3.5): per slot, the rejection test on the continuous sample
     /// and, when it passes, the response z = c s_part^(1) + round(y)^(1). Consumes the
     /// attempt's masks.
-    fn respond(&self, round1: Round1, aggregate: &Aggregate) -> Result<SignMessage, ProtocolError> {
+    fn respond(
+        &self,
+        round1: Round1,
+        aggregate: &Aggregate,
+    ) -> Result<(SignMessage, Response), ProtocolError> {
         let tp = self.setup.params;
         let mldsa = self.mldsa();
         let z_len = mldsa.l * mldsa.z_poly_bytes();
         let s_part_hat = &self.expanded()?.s_part_hat.0;
-        let responses: Vec<Option<Vec<u8>>> = map_slots(tp.slots, |j| {
+        let responses: Vec<Option<Vec<Poly>>> = map_slots(tp.slots, |j| {
             let (mask, c_tilde) = (round1.masks.get(j)?, aggregate.c_tilde.get(j)?);
             slots::respond(mask, s_part_hat, c_tilde, tp, mldsa)
         });
         drop(round1);
         let mut accepted = vec![0u8; tp.slots.div_ceil(8)];
         let mut z = Vec::with_capacity(tp.slots * z_len);
-        for (j, response) in responses.into_iter().enumerate() {
+        for (j, response) in responses.iter().enumerate() {
             match response {
-                Some(bytes) => {
+                Some(polys) => {
                     if let Some(byte) = accepted.get_mut(j >> 3) {
                         *byte |= 1 << (j & 7);
                     }
-                    z.extend_from_slice(&bytes);
+                    for p in polys {
+                        bit_pack(p, mldsa.gamma1, mldsa.z_bits(), &mut z);
+                    }
                 }
                 None => z.resize(z.len() + z_len, 0),
             }
         }
-        Ok(SignMessage::Respond {
+        let own = Response {
+            accepted: responses.iter().map(Option::is_some).collect(),
+            z: responses,
+        };
+        let message = SignMessage::Respond {
             attempt: self.attempt,
             accepted,
             z,
-        })
+        };
+        Ok((message, own))
     }
 
     /// Combine (digest §3.6): decodes every response and tries the slots all
@@ -492,15 +493,10 @@ impl Signer {
         let slots = self.setup.params.slots;
         let mut decoded = Vec::with_capacity(responses.len() + 1);
         for (party, message) in responses {
-            decoded.push(decode_response(&message, slots, mldsa).map_err(|reason| {
-                ProtocolError::Malformed {
-                    party,
-                    reason: WireError::Decode {
-                        what: "response",
-                        reason,
-                    },
-                }
-            })?);
+            decoded.push(
+                decode_response(&message, slots, mldsa)
+                    .map_err(|reason| malformed(party, "response", reason))?,
+            );
         }
         let own = aggregate
             .own
@@ -532,13 +528,6 @@ impl Signer {
             }
         }
         Ok(None)
-    }
-}
-
-fn malformed(party: PartyId, what: &'static str, reason: String) -> ProtocolError {
-    ProtocolError::Malformed {
-        party,
-        reason: WireError::Decode { what, reason },
     }
 }
 
@@ -587,19 +576,8 @@ impl Signer {
             Phase::Finished => return Err(ProtocolError::Misuse("the session is over")),
             _ => {}
         }
-        if from == self.setup.me || !self.setup.signers.iter().any(|&(p, _)| p == from) {
-            return Err(ProtocolError::UnknownSender { party: from });
-        }
-        let expected = Expected {
-            algorithm: self.setup.info.algorithm.id,
-            scheme: self.setup.info.id,
-            session: self.setup.session,
-        };
-        let message: SignMessage =
-            wire::decode(bytes, expected, from).map_err(|reason| ProtocolError::Malformed {
-                party: from,
-                reason,
-            })?;
+        let is_member = self.setup.signers.iter().any(|&(p, _)| p == from);
+        let message: SignMessage = self.framing().decode(from, is_member, bytes)?;
         let (attempt, round) = (message.attempt(), message.round());
         if attempt < self.attempt {
             return Err(ProtocolError::Replayed {

@@ -4,8 +4,8 @@
 
 use rayon::prelude::*;
 
-use crate::mldsa::encode::{bit_pack, simple_bit_unpack, unpack_offset, w1_encode};
-use crate::mldsa::field::{Q, freeze};
+use crate::mldsa::encode::{unpack_offset, w1_encode};
+use crate::mldsa::field::freeze;
 use crate::mldsa::params::Params;
 use crate::mldsa::poly::{Poly, scale_inv_ntt};
 use crate::mldsa::rounding::high_bits;
@@ -13,7 +13,7 @@ use crate::mldsa::sample::{h, sample_in_ball};
 
 use super::mask::{SlotMask, centred};
 use super::messages::SignMessage;
-use super::{SecretPolys, ThresholdParams, W_BITS};
+use super::{SecretPolys, ThresholdParams};
 
 /// Domain tag of the digest of one slot's w.
 const SLOT_TAG: &[u8] = b"qoesign/threshold-ml-dsa/v1/slot-w";
@@ -32,14 +32,14 @@ pub(crate) fn map_slots<T: Send>(count: usize, f: impl Fn(usize) -> T + Sync + S
     }
 }
 
-/// One slot of Round 3: `None` when the slot is rejected.
+/// One slot of Round 3: the response z^(1), or `None` when the slot is rejected.
 pub(crate) fn respond(
     mask: &SlotMask,
     s_part_hat: &[Poly],
     c_tilde: &[u8],
     tp: &ThresholdParams,
     mldsa: &Params,
-) -> Option<Vec<u8>> {
+) -> Option<Vec<Poly>> {
     let mut c_hat = sample_in_ball(c_tilde, mldsa.tau);
     c_hat.ntt();
     // v = c s_part as centred integers (|v| <= tau * load * eta, far below q / 2).
@@ -78,11 +78,8 @@ pub(crate) fn respond(
     if norm > r * r || !in_range {
         return None;
     }
-    let mut bytes = Vec::with_capacity(mldsa.l * mldsa.z_poly_bytes());
-    for p in &z.0 {
-        bit_pack(p, mldsa.gamma1, mldsa.z_bits(), &mut bytes);
-    }
-    Some(bytes)
+    // Accepted: the response is sent, so it is public from here on.
+    Some(std::mem::take(&mut z.0))
 }
 
 /// c-tilde = H(mu || w1Encode(HighBits(w)), lambda / 4) for one slot's aggregate w.
@@ -104,21 +101,6 @@ pub(crate) struct CheckedSlot {
     pub(crate) sum: Vec<Poly>,
     pub(crate) c_tilde: Vec<u8>,
     pub(crate) digests: Vec<Vec<u8>>,
-}
-
-/// One slot's k polynomials packed at 23 bits, every coefficient below q.
-pub(crate) fn unpack_slot(bytes: &[u8]) -> Result<Vec<Poly>, String> {
-    bytes
-        .chunks_exact(32 * W_BITS)
-        .map(|chunk| {
-            let mut p = Poly::default();
-            simple_bit_unpack(chunk, W_BITS, &mut p);
-            match p.0.iter().find(|&&x| x >= Q) {
-                Some(bad) => Err(format!("coefficient {bad} is not below q = {Q}")),
-                None => Ok(p),
-            }
-        })
-        .collect()
 }
 
 /// H(tag, w) for one slot's packed w, `len` bytes.
