@@ -65,6 +65,34 @@ fn sign_with(
     sim::sign(scheme, &mut signers, input, SIGN, &mut rng())
 }
 
+/// Signs like a coordinator does: a session that ends without a signature after
+/// [`MAX_ATTEMPTS`] attempts (probability about 2e-4 per session at the paper's lowest success
+/// rates, 0.42 per attempt) is run once more under a fresh session id. Returns the signature
+/// and how many sessions it took.
+fn sign_as_coordinator(
+    scheme: &dyn Scheme,
+    shares: &mut [KeyShare],
+    set: &[usize],
+    input: &SignInput,
+) -> Result<(Signed, u32), SessionError> {
+    match sign_with(scheme, shares, set, input) {
+        Err(SessionError::Aborted {
+            error: ProtocolError::NoSignature { .. },
+            ..
+        }) => {
+            let mut signers: Vec<&mut KeyShare> = shares
+                .iter_mut()
+                .enumerate()
+                .filter(|(i, _)| set.contains(i))
+                .map(|(_, s)| s)
+                .collect();
+            let retry = SessionId([0x54; 32]);
+            sim::sign(scheme, &mut signers, input, retry, &mut rng()).map(|s| (s, 2))
+        }
+        other => other.map(|s| (s, 1)),
+    }
+}
+
 /// Checks a signature of `message` with `context` under every verifier at hand.
 fn assert_verifies(set: ParameterSet, pk: &[u8], context: &[u8], signature: &[u8], what: &str) {
     let algorithm = threshold_mldsa::scheme(set).info().algorithm.id;
@@ -106,7 +134,7 @@ fn input_for(i: usize, pk: &VerifyingKey) -> (SignInput, Vec<u8>) {
 
 #[test]
 fn every_configuration_and_signer_set_signs_what_independent_verifiers_accept() {
-    let mut total = 0;
+    let (mut total, mut sessions) = (0, 0);
     for set in ParameterSet::ALL {
         let scheme = threshold_mldsa::scheme(set);
         for params in ThresholdParams::all().filter(|p| p.set == set) {
@@ -116,8 +144,10 @@ fn every_configuration_and_signer_set_signs_what_independent_verifiers_accept() 
             let key = VerifyingKey::decode(set, &pk).unwrap();
             for (i, signers) in signer_sets(t, n).iter().enumerate() {
                 let (input, context) = input_for(i, &key);
-                let signed = sign_with(scheme.as_ref(), &mut shares, signers, &input)
-                    .unwrap_or_else(|e| panic!("{} ({t},{n}) {signers:?}: {e}", set.name()));
+                let (signed, used) =
+                    sign_as_coordinator(scheme.as_ref(), &mut shares, signers, &input)
+                        .unwrap_or_else(|e| panic!("{} ({t},{n}) {signers:?}: {e}", set.name()));
+                sessions += used;
                 let what = format!("{} ({t},{n}) signers {signers:?}", set.name());
                 assert_verifies(set, &pk, &context, &signed.signature, &what);
                 assert!((1..=MAX_ATTEMPTS).contains(&signed.attempts));
@@ -126,6 +156,13 @@ fn every_configuration_and_signer_set_signs_what_independent_verifiers_accept() 
         }
     }
     assert_eq!(total, 3 * 99, "every signer set of every configuration");
+    // A second session is a rare event (expected 0.007 per run of this test); more than two
+    // would mean the success rate has fallen far below the paper's.
+    assert!(
+        sessions <= total + 2,
+        "{} sessions needed a retry",
+        sessions - total
+    );
 }
 
 #[test]
