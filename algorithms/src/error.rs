@@ -33,6 +33,21 @@ pub enum ProtocolError {
         /// What it did.
         reason: String,
     },
+    /// A party failed a check whose failure leaks reusable secret state: for threshold ECDSA,
+    /// the oblivious-transfer or multiplication checks of DKLs23. The party that detected it
+    /// must never run another session with the culprit under this key; see
+    /// [`crate::KeyShare::record_abort`].
+    #[error("{party} failed a check that protects reusable secret state ({reason}); it is banned")]
+    MustBan {
+        /// The culprit, to be banned.
+        party: PartyId,
+        /// The check that failed.
+        reason: String,
+    },
+    /// A check failed that the protocol cannot pin on one party (for example, values that only
+    /// disagree once every party's contribution is combined).
+    #[error("a check failed that cannot be attributed to one party: {0}")]
+    Unattributable(String),
     /// A message came from a party that is not part of this session.
     #[error("message from {party}, which is not a party of this session")]
     UnknownSender {
@@ -66,11 +81,23 @@ impl ProtocolError {
             Self::Malformed { party, .. }
             | Self::Replayed { party, .. }
             | Self::Misbehaved { party, .. }
+            | Self::MustBan { party, .. }
             | Self::UnknownSender { party } => Some(*party),
             Self::Misuse(_)
+            | Self::Unattributable(_)
             | Self::SelfCheckFailed
             | Self::NoSignature { .. }
             | Self::Internal(_) => None,
+        }
+    }
+}
+
+impl ProtocolError {
+    /// The party the detecting party must ban, when the error requires a ban.
+    pub fn ban(&self) -> Option<PartyId> {
+        match self {
+            Self::MustBan { party, .. } => Some(*party),
+            _ => None,
         }
     }
 }
@@ -109,6 +136,15 @@ pub enum SchemeError {
         cap: u64,
         /// Units one session reserves.
         needed: u64,
+    },
+    /// A requested co-signer is banned by this share (it failed a check that protects the
+    /// share's reusable secret state in an earlier session).
+    #[error("scheme {scheme} refuses to run a session with {party}: this key share has banned it")]
+    Banned {
+        /// The scheme identifier.
+        scheme: &'static str,
+        /// The banned party.
+        party: PartyId,
     },
     /// The key share was made by another scheme or for another party.
     #[error("key share does not fit scheme {scheme}: {reason}")]

@@ -47,6 +47,7 @@
 #![warn(clippy::indexing_slicing, clippy::integer_division_remainder_used)]
 
 mod error;
+mod framing;
 mod identity;
 mod input;
 pub mod mldsa;
@@ -55,6 +56,7 @@ mod scheme;
 mod share;
 pub mod sim;
 pub mod single;
+pub mod threshold_ecdsa;
 pub mod threshold_mldsa;
 pub mod wire;
 

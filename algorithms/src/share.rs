@@ -96,6 +96,7 @@ pub struct KeyShare {
     threshold: u16,
     public_key: Vec<u8>,
     budget: Option<SigningBudget>,
+    banned: Vec<PartyId>,
     secret: SecretBytes,
 }
 
@@ -117,7 +118,71 @@ impl KeyShare {
             threshold,
             public_key,
             budget: None,
+            banned: Vec::new(),
             secret,
+        }
+    }
+
+    /// The same key holder and key with a new secret (after a refresh), keeping the budget and
+    /// the bans.
+    #[must_use]
+    pub fn with_secret(&self, secret: SecretBytes) -> Self {
+        Self {
+            algorithm: self.algorithm.clone(),
+            scheme: self.scheme.clone(),
+            party: self.party,
+            parties: self.parties.clone(),
+            threshold: self.threshold,
+            public_key: self.public_key.clone(),
+            budget: self.budget,
+            banned: self.banned.clone(),
+            secret,
+        }
+    }
+
+    /// Parties this share refuses to run sessions with, sorted.
+    pub fn banned(&self) -> &[PartyId] {
+        &self.banned
+    }
+
+    /// Bans `party` for good: later sessions of this share that include it are refused.
+    /// Returns whether the ban is new. Persist the share afterwards.
+    pub fn ban(&mut self, party: PartyId) -> bool {
+        match self.banned.binary_search(&party) {
+            Ok(_) => false,
+            Err(at) => {
+                self.banned.insert(at, party);
+                true
+            }
+        }
+    }
+
+    /// Records what an aborted session of this share requires: bans the culprit when `error`
+    /// says so ([`ProtocolError::ban`]). Returns the party newly banned, if any.
+    pub fn record_abort(&mut self, error: &crate::ProtocolError) -> Option<PartyId> {
+        let party = error.ban()?;
+        self.ban(party).then_some(party)
+    }
+
+    /// Checks that no party of a session is banned by this share.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`SchemeError::Banned`] naming the first banned party.
+    pub fn check_not_banned(
+        &self,
+        scheme: &SchemeInfo,
+        session: &[PartyId],
+    ) -> Result<(), SchemeError> {
+        match session
+            .iter()
+            .find(|p| self.banned.binary_search(p).is_ok())
+        {
+            Some(&party) => Err(SchemeError::Banned {
+                scheme: scheme.id,
+                party,
+            }),
+            None => Ok(()),
         }
     }
 
@@ -225,6 +290,7 @@ impl KeyShare {
             threshold: self.threshold,
             public_key: &self.public_key,
             budget: self.budget,
+            banned: &self.banned,
             secret: self.secret.expose(),
         };
         to_vec("key share", &record).map(Zeroizing::new)
@@ -247,6 +313,8 @@ impl KeyShare {
             return Err(WireError::UnknownFormat { found: format });
         }
         let mut record: ShareRecord = take_all("key share", bytes)?;
+        record.banned.sort_unstable();
+        record.banned.dedup();
         Ok(Self {
             algorithm: record.algorithm,
             scheme: record.scheme,
@@ -255,6 +323,7 @@ impl KeyShare {
             threshold: record.threshold,
             public_key: record.public_key,
             budget: record.budget,
+            banned: record.banned,
             secret: SecretBytes::new(std::mem::take(&mut *record.secret)),
         })
     }
@@ -270,6 +339,7 @@ impl fmt::Debug for KeyShare {
             .field("threshold", &self.threshold)
             .field("public_key_len", &self.public_key.len())
             .field("budget", &self.budget)
+            .field("banned", &self.banned)
             .field("secret", &self.secret)
             .finish()
     }
@@ -285,6 +355,7 @@ struct ShareRecordRef<'a> {
     threshold: u16,
     public_key: &'a [u8],
     budget: Option<SigningBudget>,
+    banned: &'a [PartyId],
     secret: &'a [u8],
 }
 
@@ -299,5 +370,6 @@ struct ShareRecord {
     threshold: u16,
     public_key: Vec<u8>,
     budget: Option<SigningBudget>,
+    banned: Vec<PartyId>,
     secret: Zeroizing<Vec<u8>>,
 }

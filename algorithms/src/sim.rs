@@ -395,6 +395,16 @@ fn settle<O>(
     }
 }
 
+/// Records in each aborted party's share what its abort requires (a ban; see
+/// [`KeyShare::record_abort`]), as a real party does before it persists its share.
+pub fn record_aborts<O>(shares: &mut [&mut KeyShare], report: &Report<O>) {
+    for share in shares.iter_mut() {
+        if let Some(error) = report.errors.get(&share.party()) {
+            share.record_abort(error);
+        }
+    }
+}
+
 /// A simulated session that did not produce its result.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -462,7 +472,8 @@ pub fn keygen(
 
 /// Runs a whole signing session in one process with the holders of `shares` as signers, running
 /// concurrently (see [`Simulation::concurrent`]), and returns the signature they agree on.
-/// Shares with a signing budget are debited.
+/// Shares with a signing budget are debited, and a party that must ban another records the
+/// ban in its share.
 ///
 /// # Errors
 ///
@@ -485,11 +496,9 @@ pub fn sign(
     for share in shares.iter_mut() {
         machines.push(scheme.sign(share, &params)?);
     }
-    let mut results = Simulation::new(machines)
-        .concurrent()
-        .run(rng)
-        .into_result()?
-        .into_values();
+    let report = Simulation::new(machines).concurrent().run(rng);
+    record_aborts(shares, &report);
+    let mut results = report.into_result()?.into_values();
     let first = results.next().ok_or(SessionError::Unfinished {
         parties: Vec::new(),
     })?;

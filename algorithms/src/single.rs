@@ -4,7 +4,7 @@
 //! that finishes in its first step), serve one-provider deployments, and are the reference
 //! that benchmarks compare threshold schemes against.
 
-mod ecdsa_p256;
+pub(crate) mod ecdsa_p256;
 mod fips204;
 mod one_shot;
 mod own_mldsa;

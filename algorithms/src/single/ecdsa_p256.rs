@@ -62,19 +62,25 @@ impl Backend for EcdsaP256 {
     }
 
     fn verify(&self, public_key: &[u8], input: &SignInput, sig: &[u8]) -> Result<(), VerifyError> {
-        let key = parse_public_key(public_key)?;
-        let signature = Signature::from_der(sig).map_err(|_| VerifyError::Malformed {
-            part: VerifyPart::Signature,
-            reason: "not a DER-encoded ECDSA signature".to_owned(),
-        })?;
-        let digest = prehash(input)?;
-        key.verify_prehash(&digest, &signature)
-            .map_err(|_| VerifyError::Invalid)
+        verify(public_key, input, sig)
     }
 }
 
+/// ECDSA P-256 verification of a DER signature over a message or a SHA-256 digest; every
+/// ECDSA scheme of this crate verifies here.
+pub(crate) fn verify(public_key: &[u8], input: &SignInput, sig: &[u8]) -> Result<(), VerifyError> {
+    let key = parse_public_key(public_key)?;
+    let signature = Signature::from_der(sig).map_err(|_| VerifyError::Malformed {
+        part: VerifyPart::Signature,
+        reason: "not a DER-encoded ECDSA signature".to_owned(),
+    })?;
+    let digest = prehash(input)?;
+    key.verify_prehash(&digest, &signature)
+        .map_err(|_| VerifyError::Invalid)
+}
+
 /// The SHA-256 digest that ECDSA signs: computed from the message, or given by the caller.
-fn prehash(input: &SignInput) -> Result<[u8; 32], VerifyError> {
+pub(crate) fn prehash(input: &SignInput) -> Result<[u8; 32], VerifyError> {
     match input {
         SignInput::Message { message, context } => {
             if !context.is_empty() {

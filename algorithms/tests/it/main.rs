@@ -11,6 +11,7 @@
 mod share;
 mod simulator;
 mod single;
+mod threshold_ecdsa;
 mod threshold_mldsa;
 mod toy;
 
