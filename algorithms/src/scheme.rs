@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::mldsa::ParameterSet;
 use crate::{
     KeyShare, Party, PartyId, SchemeError, SchemeInfo, SessionId, SignInput, VerifyError, single,
-    threshold_mldsa,
+    threshold_ecdsa, threshold_mldsa,
 };
 
 /// A scheme: one implementation of one algorithm.
@@ -97,6 +97,7 @@ pub struct SignParams {
 pub fn builtin_schemes() -> Vec<Arc<dyn Scheme>> {
     vec![
         single::ecdsa_p256(),
+        threshold_ecdsa::scheme(),
         single::qoesign_ml_dsa(ParameterSet::MlDsa44),
         single::qoesign_ml_dsa(ParameterSet::MlDsa65),
         single::qoesign_ml_dsa(ParameterSet::MlDsa87),

@@ -7,7 +7,9 @@
 //!   fits a policy's quorum ([`Committee`]);
 //! - [`demo::run`], the end-to-end flow behind `qoesign demo`: create a key under the policy's
 //!   preferred algorithm, sign a document, verify the signature with the standard verifier;
-//! - session identifiers bound to the policy digest ([`session_id`]).
+//! - session identifiers bound to the policy digest ([`session_id`]);
+//! - the signature encodings `qoesign verify` reads besides the standard ones
+//!   ([`SignatureFormat`]).
 //!
 //! Sessions run in one process through the simulator of `qoesign-algorithms`; the key store,
 //! the networked transport and the coordinator come later and will use the same state machines.
@@ -18,9 +20,11 @@
 mod committee;
 pub mod demo;
 mod registry;
+mod signature_format;
 
 pub use committee::Committee;
 pub use registry::{AlgorithmEntry, Registry, RegistryError};
+pub use signature_format::{FormatError, SignatureFormat, to_standard};
 
 use qoesign_algorithms::{CryptoRng, SessionId};
 use qoesign_policy::PolicyDigest;

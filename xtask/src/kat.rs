@@ -7,8 +7,9 @@
 //! - an ACVP vector set (a directory with `prompt.json`): through the ACVP runner of
 //!   `qoesign-vectors` against `qoesign_algorithms::mldsa`, one row per test group;
 //! - a Wycheproof `ecdsa_verify_schema_v1` file (DER signatures) or
-//!   `ecdsa_p1363_verify_schema_v1` file (r || s, converted to DER here): against the
-//!   single-party `ecdsa-p256` scheme, one row per file;
+//!   `ecdsa_p1363_verify_schema_v1` file (r || s): every case through
+//!   `qoesign verify --alg ecdsa-p256` (`--sig-format p1363` for the latter), one row per
+//!   file;
 //! - the IETF composite vectors: listed as skipped, since no composite scheme exists yet;
 //! - any other JSON file: listed as skipped, naming what it is. JSON schemas (files with
 //!   `definitions` or `$schema` at the top) describe vector files and are not listed.

@@ -136,6 +136,45 @@ fn demo_json_for_ecdsa_verifies_too() {
     *flipped.last_mut().unwrap() ^= 0x01;
     assert_eq!(code(&verify(&json, pk, msg, &hex::encode(flipped))), 1);
     assert_eq!(code(&verify(&json, &pk[..64], msg, sig)), 2);
+
+    // The same signature as IEEE P1363 r || s.
+    let parsed = p256::ecdsa::Signature::from_der(&hex::decode(sig).unwrap()).unwrap();
+    let p1363 = hex::encode(parsed.to_bytes());
+    let run = |sig: &str, format: &str, alg: &str| {
+        qoesign(&[
+            "verify",
+            "--alg",
+            alg,
+            "--pk",
+            pk,
+            "--msg",
+            msg,
+            "--sig",
+            sig,
+            "--sig-format",
+            format,
+        ])
+    };
+    assert_eq!(code(&run(&p1363, "p1363", "ecdsa-p256")), 0);
+    assert_eq!(code(&run(sig, "standard", "ecdsa-p256")), 0);
+    let short = run(&p1363[..126], "p1363", "ecdsa-p256");
+    assert_eq!(code(&short), 2);
+    assert!(
+        stderr(&short).contains("--sig: a P1363"),
+        "{}",
+        stderr(&short)
+    );
+    let der_as_p1363 = run(sig, "p1363", "ecdsa-p256");
+    assert_eq!(code(&der_as_p1363), 2, "DER is not 64 bytes");
+    let other = run(&p1363, "p1363", "ml-dsa-65");
+    assert_eq!(code(&other), 2);
+    assert!(
+        stderr(&other).contains("--sig-format"),
+        "{}",
+        stderr(&other)
+    );
+    let unknown = run(&p1363, "raw", "ecdsa-p256");
+    assert!(stderr(&unknown).contains("--sig-format: unknown format"));
 }
 
 #[test]
@@ -432,4 +471,37 @@ fn demo_json_runs_threshold_ml_dsa_for_a_provider_quorum() {
         ),
         Some(true)
     );
+}
+
+#[test]
+fn demo_json_runs_threshold_ecdsa_for_a_provider_quorum() {
+    let policy = example("ecdsa-threshold.toml");
+    let json = demo_json(&["--policy", policy.to_str().unwrap()]);
+    assert_eq!(field(&json, "algorithm"), "ecdsa-p256");
+    assert_eq!(field(&json, "scheme_kind"), "threshold");
+    assert_eq!(field(&json, "scheme"), "dkls23");
+    assert_eq!(json["key_holders"].as_array().unwrap().len(), 5);
+    assert_eq!(json["signers"].as_array().unwrap().len(), 3);
+    assert_eq!(json["attempts"].as_u64(), Some(1));
+    assert_eq!(field(&json, "context"), "");
+    let decode = |name: &str| hex::decode(field(&json, name)).unwrap();
+    assert_eq!(
+        independent::verify(
+            "ecdsa-p256",
+            &decode("public_key"),
+            &decode("message"),
+            b"",
+            &decode("signature"),
+        ),
+        Some(true),
+        "{}",
+        independent::ECDSA_VERIFIER
+    );
+    let check = verify(
+        &json,
+        field(&json, "public_key"),
+        field(&json, "message"),
+        field(&json, "signature"),
+    );
+    assert_eq!(code(&check), 0, "{}", stderr(&check));
 }

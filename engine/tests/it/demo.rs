@@ -91,12 +91,13 @@ fn default_policy_runs_and_threshold_quorums_are_refused() {
         )
         .is_ok()
     );
+    // v1 is 3 of 5 providers plus the user's device, which no threshold scheme enforces yet.
     let v1 = Policy::load(&crate::example("v1-classical.toml"), &known).unwrap();
     let err = demo::run(&v1, &registry, v1.issued(), &mut UnwrapErr(SysRng)).unwrap_err();
     assert!(
         matches!(
             err,
-            DemoError::Registry(RegistryError::NoSchemeForQuorum { .. })
+            DemoError::Registry(RegistryError::UserNotEnforceable { .. })
         ),
         "{err}"
     );

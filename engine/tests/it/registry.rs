@@ -56,7 +56,10 @@ fn quorums_without_a_threshold_scheme_are_refused_by_name() {
         threshold: 3,
         user_required: false,
     };
-    let err = registry.select("ecdsa-p256", three_of_five).err().unwrap();
+    let err = registry
+        .select("mldsa65-ecdsa-p256", three_of_five)
+        .err()
+        .unwrap();
     assert!(matches!(err, RegistryError::NoSchemeForQuorum { .. }));
     let err = registry.select("mldsa65-ecdsa-p256", SINGLE).err().unwrap();
     assert!(
@@ -66,9 +69,9 @@ fn quorums_without_a_threshold_scheme_are_refused_by_name() {
 }
 
 #[test]
-fn threshold_ml_dsa_serves_provider_quorums_but_not_a_required_user_yet() {
+fn threshold_schemes_serve_provider_quorums_but_not_a_required_user_yet() {
     let registry = Registry::builtin();
-    for id in ["ml-dsa-44", "ml-dsa-65", "ml-dsa-87"] {
+    for id in ["ecdsa-p256", "ml-dsa-44", "ml-dsa-65", "ml-dsa-87"] {
         let three_of_five = Committee {
             providers: 5,
             threshold: 3,

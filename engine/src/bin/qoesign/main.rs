@@ -55,6 +55,10 @@ enum Command {
         /// Context string, hex (ML-DSA and composites only; default empty).
         #[arg(long, value_name = "HEX")]
         ctx: Option<String>,
+        /// Signature encoding: `standard` (the algorithm's own: DER for ECDSA) or `p1363`
+        /// (ECDSA P-256 r || s, 64 bytes).
+        #[arg(long, value_name = "FORMAT", default_value = "standard")]
+        sig_format: String,
     },
     /// Create a key under the policy's preferred algorithm, sign a document, verify it.
     Demo {
@@ -91,8 +95,17 @@ fn main() -> ExitCode {
             msg,
             sig,
             ctx,
+            sig_format,
         } => {
-            return verify::run(&alg, &pk, &msg, &sig, ctx.as_deref());
+            let args = verify::Args {
+                alg: &alg,
+                pk: &pk,
+                msg: &msg,
+                sig: &sig,
+                ctx: ctx.as_deref(),
+                sig_format: &sig_format,
+            };
+            return verify::run(&args);
         }
         Command::Demo { policy, json } => demo::run(&policy, json),
     };

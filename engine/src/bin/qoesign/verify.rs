@@ -3,11 +3,22 @@
 use std::process::ExitCode;
 
 use qoesign_algorithms::{SignInput, VerifyError, VerifyPart};
-use qoesign_engine::Registry;
+use qoesign_engine::{FormatError, Registry, SignatureFormat, to_standard};
+
+/// The arguments of `qoesign verify`, as given.
+pub(crate) struct Args<'a> {
+    pub(crate) alg: &'a str,
+    pub(crate) pk: &'a str,
+    pub(crate) msg: &'a str,
+    pub(crate) sig: &'a str,
+    pub(crate) ctx: Option<&'a str>,
+    pub(crate) sig_format: &'a str,
+}
 
 /// Exit 0 valid, 1 invalid, 2 malformed input; every message names the argument at fault.
-pub(crate) fn run(alg: &str, pk: &str, msg: &str, sig: &str, ctx: Option<&str>) -> ExitCode {
-    match verify(alg, pk, msg, sig, ctx) {
+pub(crate) fn run(args: &Args<'_>) -> ExitCode {
+    let alg = args.alg;
+    match verify(args) {
         Ok(()) => {
             println!("valid: {alg} signature verifies");
             ExitCode::SUCCESS
@@ -28,15 +39,33 @@ enum Outcome {
     Malformed(String),
 }
 
-fn verify(alg: &str, pk: &str, msg: &str, sig: &str, ctx: Option<&str>) -> Result<(), Outcome> {
+fn verify(args: &Args<'_>) -> Result<(), Outcome> {
+    let alg = args.alg;
     let registry = Registry::builtin();
     let algorithm = registry
         .entry(alg)
         .map_err(|e| Outcome::Malformed(format!("--alg: {e}")))?;
-    let pk = hex_arg("--pk", pk)?;
-    let msg = hex_arg("--msg", msg)?;
-    let sig = hex_arg("--sig", sig)?;
-    let ctx = ctx
+    let format = match args.sig_format {
+        "standard" => SignatureFormat::Standard,
+        "p1363" => SignatureFormat::P1363,
+        other => {
+            return Err(Outcome::Malformed(format!(
+                "--sig-format: unknown format {other:?}; use standard or p1363"
+            )));
+        }
+    };
+    let pk = hex_arg("--pk", args.pk)?;
+    let msg = hex_arg("--msg", args.msg)?;
+    let sig = hex_arg("--sig", args.sig)?;
+    let sig = to_standard(alg, format, &sig).map_err(|e| {
+        let arg = match e {
+            FormatError::NotForAlgorithm { .. } => "--sig-format",
+            FormatError::Length(_) => "--sig",
+        };
+        Outcome::Malformed(format!("{arg}: {e}"))
+    })?;
+    let ctx = args
+        .ctx
         .map(|c| hex_arg("--ctx", c))
         .transpose()?
         .unwrap_or_default();
