@@ -27,22 +27,25 @@
 //!
 //! - [`threshold_mldsa::scheme`]: threshold ML-DSA-44/65/87, any T of N <= 6 parties with
 //!   distributed key generation (Celi et al., ePrint 2026/013).
+//! - [`threshold_ecdsa::scheme`]: threshold ECDSA P-256, any t of n <= 255 parties (DKLs23 on
+//!   the `dkls23` crate), with refresh, share repair and persistent bans.
 //!
 //! The composite algorithms are known by identifier only.
 //!
 //! # What this crate assumes
 //!
 //! It performs no I/O: no sockets, no files, no clock. Randomness comes from the caller as a
-//! [`rand_core::CryptoRng`]. The transport between parties must authenticate senders (a
+//! [`rand_core::CryptoRng`], except inside the `dkls23` library, which draws from the operating
+//! system. The transport between parties must authenticate senders (a
 //! [`PartyId`] passed to [`Party::receive`] is trusted to be the real sender) and, for schemes
 //! that say so in [`SchemeInfo::transport`], encrypt point-to-point messages.
 //!
 //! # Side channels
 //!
 //! Secret material lives in [`SecretBytes`], which is zeroized on drop, never printed and
-//! compared in constant time. The ECDSA arithmetic is that of `p256`, which documents a
-//! constant-time implementation; [`mldsa`] states its own side-channel stance. Timing of the
-//! protocol rounds is not hidden.
+//! compared in constant time. The ECDSA arithmetic is that of `p256` (also under `dkls23`),
+//! which documents a constant-time implementation; [`mldsa`] states its own side-channel
+//! stance. Timing of the protocol rounds is not hidden.
 
 #![warn(clippy::indexing_slicing, clippy::integer_division_remainder_used)]
 

@@ -12,58 +12,19 @@
 //! signatures it measured and the bytes each party sent per attempt.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use qoesign_algorithms::mldsa::ParameterSet;
-use qoesign_algorithms::sim::Simulation;
 use qoesign_algorithms::threshold_mldsa;
-use qoesign_algorithms::{KeyShare, PartyId, Scheme, SignInput, SignParams, Signed, sim};
-use qoesign_benches::{SESSION, rng};
+use qoesign_algorithms::{KeyShare, PartyId, Scheme, SignInput, sim};
+use qoesign_benches::{SESSION, SignStats, bench_threshold_signing, rng};
 
 const CONFIGS: [(u16, u16); 3] = [(2, 3), (3, 5), (4, 6)];
 
 fn keygen(scheme: &dyn Scheme, t: u16, n: u16) -> Option<Vec<KeyShare>> {
     let parties: Vec<PartyId> = (0..n).map(PartyId).collect();
     sim::keygen(scheme, &parties, t, SESSION, &mut rng()).ok()
-}
-
-/// One signature by the signers at positions `signers` of `shares`: its attempts and the bytes
-/// each signer sent.
-fn sign(
-    scheme: &dyn Scheme,
-    shares: &mut [KeyShare],
-    signers: &[usize],
-    input: &SignInput,
-) -> Option<(Signed, usize)> {
-    let ids: Vec<PartyId> = signers
-        .iter()
-        .filter_map(|&i| u16::try_from(i).ok().map(PartyId))
-        .collect();
-    let params = SignParams {
-        session: SESSION,
-        signers: ids,
-        input: input.clone(),
-    };
-    let mut machines = Vec::with_capacity(signers.len());
-    for (i, share) in shares.iter_mut().enumerate() {
-        if signers.contains(&i) {
-            machines.push(scheme.sign(share, &params).ok()?);
-        }
-    }
-    let report = Simulation::new(machines).concurrent().run(&mut rng());
-    let sent = report.traffic.values().map(|t| t.bytes).max().unwrap_or(0);
-    let signed = report.outputs.into_values().next()?;
-    Some((signed, sent))
-}
-
-/// The `i`-th T-subset of 0..n in a fixed cycle through all of them.
-fn signer_set(t: u16, n: u16, i: usize) -> Vec<usize> {
-    let sets: Vec<Vec<usize>> = (0u32..1 << n)
-        .filter(|m| m.count_ones() == u32::from(t))
-        .map(|m| (0..usize::from(n)).filter(|b| m >> b & 1 == 1).collect())
-        .collect();
-    sets[i % sets.len()].clone()
 }
 
 fn threshold(c: &mut Criterion) {
@@ -81,26 +42,18 @@ fn threshold(c: &mut Criterion) {
                 eprintln!("skipping {} {id}: key generation failed", set.name());
                 continue;
             };
-            // The measured signatures also count their attempts and traffic.
-            let (mut signatures, mut attempts, mut bytes) = (0u64, 0u64, 0u64);
-            let mut i = 0usize;
-            group.bench_function(BenchmarkId::new("sign", &id), |b| {
-                b.iter_custom(|iters| {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        i += 1;
-                        let signers = signer_set(t, n, i);
-                        if let Some((signed, sent)) =
-                            sign(scheme.as_ref(), &mut shares, &signers, &input)
-                        {
-                            signatures += 1;
-                            attempts += u64::from(signed.attempts);
-                            bytes += sent as u64;
-                        }
-                    }
-                    start.elapsed()
-                })
-            });
+            let SignStats {
+                signatures,
+                attempts,
+                bytes,
+            } = bench_threshold_signing(
+                &mut group,
+                &id,
+                scheme.as_ref(),
+                &mut shares,
+                (t, n),
+                &input,
+            );
             eprintln!(
                 "{} {id}: {signatures} signatures, {:.2} attempts each on average, {} bytes sent \
                  per party per attempt (to each of {} peers: {})",
