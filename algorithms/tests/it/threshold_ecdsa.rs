@@ -669,3 +669,42 @@ fn map<O, P>(
         }
     }
 }
+
+#[test]
+fn a_dkg_party_telling_peers_different_commitments_yields_no_key() {
+    // Party 2 sends party 0 another chain-code commitment than it sends party 1. Round 1 is
+    // [proof commitment, chain-code commitment (index, 32 bytes), zero-share commitment
+    // (2 index bytes, 32 bytes)], so the chain-code commitment ends 34 bytes before the end.
+    let scheme = threshold_ecdsa::scheme();
+    let machines: Vec<_> = parties(3)
+        .into_iter()
+        .map(|me| {
+            scheme
+                .keygen(&qoesign_algorithms::KeygenParams {
+                    session: KEYGEN,
+                    me,
+                    parties: parties(3),
+                    threshold: 2,
+                })
+                .unwrap()
+        })
+        .collect();
+    let report = Simulation::new(machines)
+        .intercept(|env| {
+            let round = env.bytes[header_len(env.from, KEYGEN)];
+            if round == 1 && env.from == PartyId(2) && env.to == PartyId(0) {
+                let at = env.bytes.len() - 34 - 1;
+                env.bytes[at] ^= 0x01;
+            }
+            Delivery::Deliver
+        })
+        .run(&mut rng());
+    assert!(report.outputs.is_empty(), "no party may output a key");
+    for party in [PartyId(0), PartyId(1)] {
+        let error = &report.errors[&party];
+        assert!(
+            matches!(error, ProtocolError::Unattributable(reason) if reason.contains("different")),
+            "{party}: {error}"
+        );
+    }
+}
