@@ -158,7 +158,7 @@ impl KeyShare {
     }
 
     /// Records what an aborted session of this share requires: bans the culprit when `error`
-    /// says so ([`ProtocolError::ban`]). Returns the party newly banned, if any.
+    /// says so ([`crate::ProtocolError::ban`]). Returns the party newly banned, if any.
     pub fn record_abort(&mut self, error: &crate::ProtocolError) -> Option<PartyId> {
         let party = error.ban()?;
         self.ban(party).then_some(party)
