@@ -49,6 +49,7 @@
 
 #![warn(clippy::indexing_slicing, clippy::integer_division_remainder_used)]
 
+pub mod composite;
 mod error;
 mod framing;
 mod identity;

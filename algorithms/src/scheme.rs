@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::composite::{self, Variant};
 use crate::mldsa::ParameterSet;
 use crate::{
     KeyShare, Party, PartyId, SchemeError, SchemeInfo, SessionId, SignInput, VerifyError, single,
@@ -107,6 +108,10 @@ pub fn builtin_schemes() -> Vec<Arc<dyn Scheme>> {
         threshold_mldsa::scheme(ParameterSet::MlDsa44),
         threshold_mldsa::scheme(ParameterSet::MlDsa65),
         threshold_mldsa::scheme(ParameterSet::MlDsa87),
+        composite::single(Variant::MlDsa44EcdsaP256),
+        composite::single(Variant::MlDsa65EcdsaP256),
+        composite::threshold(Variant::MlDsa44EcdsaP256),
+        composite::threshold(Variant::MlDsa65EcdsaP256),
     ]
 }
 

@@ -9,11 +9,14 @@
 //!   against `qoesign_algorithms::mldsa`, reporting per test group.
 //! - [`wycheproof`] reads the Wycheproof ECDSA vectors shipped in `data/` (see `README.md` for
 //!   their source and licence).
+//! - [`composite`] reads the IETF composite signature vectors and message-representative
+//!   examples, and checks them against qoesign's composite and ML-DSA verifiers.
 //!
 //! The conformance tests themselves live in `tests/it` and run under the README's one test
 //! command.
 
 pub mod acvp;
+pub mod composite;
 pub mod independent;
 pub mod wycheproof;
 
@@ -43,6 +46,14 @@ pub enum VectorError {
         path: String,
         /// The parser's error.
         source: serde_json::Error,
+    },
+    /// A hex or base64 field does not decode.
+    #[error("{case}: field {field} does not decode")]
+    Encoding {
+        /// The test case.
+        case: String,
+        /// The field.
+        field: &'static str,
     },
     /// A hex field does not decode.
     #[error("test {tc_id}: field {field} is not hex")]

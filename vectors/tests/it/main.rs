@@ -9,6 +9,7 @@
 )]
 
 mod acvp;
+mod composite;
 mod cross;
 mod cross_mldsa;
 mod wycheproof;
