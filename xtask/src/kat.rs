@@ -10,7 +10,9 @@
 //!   `ecdsa_p1363_verify_schema_v1` file (r || s): every case through
 //!   `qoesign verify --alg ecdsa-p256` (`--sig-format p1363` for the latter), one row per
 //!   file;
-//! - the IETF composite vectors: listed as skipped, since no composite scheme exists yet;
+//! - the IETF composite vectors: every signature of an algorithm qoesign has (the two
+//!   ML-DSA + ECDSA P-256 composites and pure ML-DSA) through its verifier, the others
+//!   skipped; the message-representative examples recomputed byte for byte;
 //! - any other JSON file: listed as skipped, naming what it is. JSON schemas (files with
 //!   `definitions` or `$schema` at the top) describe vector files and are not listed.
 //!
@@ -245,16 +247,7 @@ fn json_rows(source: Source, name: &str, path: &Path) -> Vec<Row> {
             )]
         }
         None if value.get("definitions").is_some() || value.get("$schema").is_some() => vec![],
-        None if is_composite(&value) => {
-            let reason = "composite schemes not implemented yet";
-            vec![Row::skipped(
-                source,
-                name,
-                "all tests".to_owned(),
-                test_count(&value),
-                reason,
-            )]
-        }
+        None if is_composite(&value) => vec![composite_row(source, name, path, &value)],
         None => {
             let reason = "no reader for this kind of file";
             vec![Row::skipped(
@@ -266,6 +259,59 @@ fn json_rows(source: Source, name: &str, path: &Path) -> Vec<Row> {
             )]
         }
     }
+}
+
+/// One row for an IETF composite file: the draft's signatures (`testvectors.json`: `s` and
+/// `sWithContext` of every key whose algorithm qoesign has, through its verifier; the others
+/// skipped) or its message-representative examples (`mprime_examples.json`: PH(M) and M'
+/// recomputed byte for byte).
+fn composite_row(source: Source, name: &str, path: &Path, value: &Value) -> Row {
+    use qoesign_vectors::composite;
+    if value.get("m").is_none() {
+        let examples = match composite::mprime_examples(path) {
+            Ok(examples) => examples,
+            Err(error) => return Row::error(source, name, error),
+        };
+        let mut row = Row::new(
+            source,
+            name,
+            "M' examples: PH(M) and M' recomputed".to_owned(),
+        );
+        for (i, example) in examples.iter().enumerate() {
+            row.record(i as u64 + 1, composite::check_mprime(example).err());
+        }
+        return row;
+    }
+    let vectors = match composite::composite_vectors(path) {
+        Ok(vectors) => vectors,
+        Err(error) => return Row::error(source, name, error),
+    };
+    let mut row = Row::new(
+        source,
+        name,
+        "s and sWithContext through qoesign's verifiers".to_owned(),
+    );
+    let mut unsupported = Vec::new();
+    for (i, case) in vectors.cases.iter().enumerate() {
+        match composite::verify_case(&vectors, case) {
+            Some(results) => {
+                for (j, (field, result)) in results.into_iter().enumerate() {
+                    let id = 2 * i as u64 + j as u64 + 1;
+                    row.record(id, result.err().map(|e| format!("{field}: {e}")));
+                }
+            }
+            None => unsupported.push(case.tc_id.as_str()),
+        }
+    }
+    if !unsupported.is_empty() {
+        row.skipped = 2 * unsupported.len();
+        row.cases += row.skipped;
+        row.skip_reason = Some(format!(
+            "algorithms qoesign does not have (RSA, Ed25519, Ed448, other curves): {}",
+            unsupported.len()
+        ));
+    }
+    row
 }
 
 /// Whether a file holds IETF composite ML-DSA vectors: its tests name composite algorithms

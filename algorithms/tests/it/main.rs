@@ -8,6 +8,7 @@
     reason = "tests fail by panicking"
 )]
 
+mod composite;
 mod share;
 mod simulator;
 mod single;
@@ -15,10 +16,42 @@ mod threshold_ecdsa;
 mod threshold_mldsa;
 mod toy;
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
 use getrandom::SysRng;
 use getrandom::rand_core::UnwrapErr;
+use qoesign_algorithms::{KeyShare, PartyId, Scheme, SessionId, sim};
 
 /// The operating system's generator; tests fail loudly if it does.
 fn rng() -> UnwrapErr<SysRng> {
     UnwrapErr(SysRng)
+}
+
+/// A fresh copy of the shares of a t-of-n key of `scheme` held by parties 0..n. Each key is
+/// generated once per test run (a threshold ECDSA key generation costs seconds) and handed
+/// out as decoded copies.
+fn cached_key(scheme: &dyn Scheme, t: u16, n: u16) -> Vec<KeyShare> {
+    /// The encoded shares of one key, by (scheme, t, n).
+    type Keys = BTreeMap<(&'static str, u16, u16), Arc<OnceLock<Vec<Vec<u8>>>>>;
+    static KEYS: OnceLock<Mutex<Keys>> = OnceLock::new();
+    let slot = {
+        let mut keys = KEYS
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(keys.entry((scheme.info().id, t, n)).or_default())
+    };
+    let encoded = slot.get_or_init(|| {
+        let parties: Vec<PartyId> = (0..n).map(PartyId).collect();
+        sim::keygen(scheme, &parties, t, SessionId([0x4b; 32]), &mut rng())
+            .unwrap()
+            .iter()
+            .map(|s| s.to_bytes().unwrap().to_vec())
+            .collect()
+    });
+    encoded
+        .iter()
+        .map(|b| KeyShare::from_bytes(b).unwrap())
+        .collect()
 }

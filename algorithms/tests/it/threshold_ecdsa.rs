@@ -2,9 +2,6 @@
 //! or sampled t-subsets, blame for corrupted messages, persistent bans, refresh and repair.
 //! Every signature is checked by `p256` and by ring.
 
-use std::collections::BTreeMap;
-use std::sync::{Mutex, OnceLock};
-
 use p256::ecdsa::signature::hazmat::PrehashVerifier;
 use p256::ecdsa::{Signature, VerifyingKey};
 use qoesign_algorithms::sim::{self, Delivery, Envelope, Report, SessionError, Simulation};
@@ -27,28 +24,9 @@ fn parties(n: u16) -> Vec<PartyId> {
     (0..n).map(PartyId).collect()
 }
 
-/// A fresh copy of the shares of a t-of-n key; each key is generated once per test run
-/// (a DKG costs seconds) and handed out as decoded copies.
+/// A fresh copy of the shares of a t-of-n threshold ECDSA key.
 fn key(t: u16, n: u16) -> Vec<KeyShare> {
-    /// Encoded shares by (t, n).
-    type Keys = BTreeMap<(u16, u16), Vec<Vec<u8>>>;
-    static KEYS: OnceLock<Mutex<Keys>> = OnceLock::new();
-    let keys = KEYS.get_or_init(Mutex::default);
-    let mut keys = keys
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let encoded = keys.entry((t, n)).or_insert_with(|| {
-        let scheme = threshold_ecdsa::scheme();
-        sim::keygen(scheme.as_ref(), &parties(n), t, KEYGEN, &mut rng())
-            .unwrap()
-            .iter()
-            .map(|s| s.to_bytes().unwrap().to_vec())
-            .collect()
-    });
-    encoded
-        .iter()
-        .map(|b| KeyShare::from_bytes(b).unwrap())
-        .collect()
+    crate::cached_key(threshold_ecdsa::scheme().as_ref(), t, n)
 }
 
 /// Session ids that differ per call.
