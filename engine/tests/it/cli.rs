@@ -5,6 +5,7 @@ use std::process::{Command, Output};
 
 use qoesign_vectors::independent;
 use serde_json::Value;
+use sha2::Digest;
 
 use crate::example;
 
@@ -304,7 +305,7 @@ fn policy_check_against_shows_the_diff_and_warns() {
         "{text}"
     );
     assert!(
-        text.contains("warning: mldsa65-ecdsa-p256: no scheme for this quorum yet"),
+        text.contains("warning: mldsa65-ecdsa-p256: mldsa65-ecdsa-p256 cannot yet make the user's"),
         "{text}"
     );
 
@@ -356,6 +357,24 @@ fn policy_check_locates_errors() {
 
 #[test]
 fn demo_refuses_a_quorum_without_a_scheme() {
+    // Seven providers: more than threshold ML-DSA's six.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seven.toml");
+    std::fs::write(
+        &path,
+        "version = 1\nissued = 2026-12-01\npreferred = \"mldsa65-ecdsa-p256\"\n[quorum]\n\
+         providers = [\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\"]\nthreshold = 3\n\
+         user_required = false\n[[algorithm]]\nid = \"mldsa65-ecdsa-p256\"\nstate = \"active\"\n",
+    )
+    .unwrap();
+    let output = qoesign(&["demo", "--policy", path.to_str().unwrap()]);
+    assert_eq!(code(&output), 1);
+    assert!(
+        stderr(&output).contains("no scheme for this quorum yet"),
+        "{}",
+        stderr(&output)
+    );
+    // The hybrid transition policy requires the user's device, which no scheme enforces yet.
     let output = qoesign(&[
         "demo",
         "--policy",
@@ -363,10 +382,51 @@ fn demo_refuses_a_quorum_without_a_scheme() {
     ]);
     assert_eq!(code(&output), 1);
     assert!(
-        stderr(&output).contains("no scheme for this quorum yet"),
+        stderr(&output).contains("user's device"),
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+fn demo_json_runs_the_threshold_composite_for_a_provider_quorum() {
+    let policy = example("hybrid-threshold.toml");
+    let json = demo_json(&["--policy", policy.to_str().unwrap()]);
+    assert_eq!(field(&json, "algorithm"), "mldsa65-ecdsa-p256");
+    assert_eq!(field(&json, "scheme_kind"), "threshold");
+    assert_eq!(field(&json, "scheme"), "composite-threshold-65");
+    assert_eq!(json["signers"].as_array().unwrap().len(), 3);
+    let decode = |name: &str| hex::decode(field(&json, name)).unwrap();
+    let (pk, sig) = (decode("public_key"), decode("signature"));
+    assert_eq!(pk.len(), 1952 + 65);
+    // The ML-DSA half under RustCrypto ml-dsa: M' with the label as its context.
+    let mut m_prime = b"CompositeAlgorithmSignatures2025COMPSIG-MLDSA65-ECDSA-P256-SHA512".to_vec();
+    let context = decode("context");
+    m_prime.push(u8::try_from(context.len()).unwrap());
+    m_prime.extend_from_slice(&context);
+    m_prime.extend_from_slice(&sha2::Sha512::digest(decode("message")));
+    assert_eq!(
+        independent::verify(
+            "ml-dsa-65",
+            &pk[..1952],
+            &m_prime,
+            b"COMPSIG-MLDSA65-ECDSA-P256-SHA512",
+            &sig[..3309],
+        ),
+        Some(true)
+    );
+    // The ECDSA half under ring (ECDSA with SHA-256 over M').
+    assert_eq!(
+        independent::verify("ecdsa-p256", &pk[1952..], &m_prime, b"", &sig[3309..]),
+        Some(true)
+    );
+    let check = verify(
+        &json,
+        field(&json, "public_key"),
+        field(&json, "message"),
+        field(&json, "signature"),
+    );
+    assert_eq!(code(&check), 0, "{}", stderr(&check));
 }
 
 #[test]

@@ -56,16 +56,15 @@ fn quorums_without_a_threshold_scheme_are_refused_by_name() {
         threshold: 3,
         user_required: false,
     };
-    let err = registry
-        .select("mldsa65-ecdsa-p256", three_of_five)
-        .err()
-        .unwrap();
+    let err = registry.select("mldsa65-ecdsa-p256", seven).err().unwrap();
     assert!(matches!(err, RegistryError::NoSchemeForQuorum { .. }));
-    let err = registry.select("mldsa65-ecdsa-p256", SINGLE).err().unwrap();
-    assert!(
-        matches!(err, RegistryError::NoSchemeForQuorum { .. }),
-        "{err}"
-    );
+    for id in ["mldsa44-ecdsa-p256", "mldsa65-ecdsa-p256"] {
+        let single = registry.select(id, SINGLE).unwrap();
+        assert_eq!(single.info().kind, SchemeKind::Single);
+        let threshold = registry.select(id, three_of_five).unwrap();
+        assert_eq!(threshold.info().kind, SchemeKind::Threshold);
+        assert!(threshold.info().id.starts_with("composite-threshold-"));
+    }
 }
 
 #[test]
