@@ -1,0 +1,122 @@
+//! Composite ML-DSA + ECDSA P-256 (draft-ietf-lamps-pq-composite-sigs-19), for both variants:
+//! single-party key generation and signing, threshold key generation and signing at (2, 3)
+//! and (3, 5), and each threshold half signing alone with the same key shares and the same
+//! M', so that the composite's cost can be compared with its slower half.
+//!
+//! Groups `composite/<variant>` (`mldsa44-ecdsa-p256`, `mldsa65-ecdsa-p256`), bench ids
+//! `single/keygen`, `sign/single`, `keygen/t-of-n`, `sign/t-of-n` (the threshold composite),
+//! `sign/mldsa-half/t-of-n` and `sign/ecdsa-half/t-of-n`. Threshold sessions run every party
+//! in one process, concurrently (`Simulation::concurrent`), sharing this machine's cores; a
+//! signing iteration is one released signature, by a signer set that cycles through every
+//! t-subset, over a 32-byte message with a context (the ECDSA half alone signs M', as inside
+//! the composite). After each threshold signing benchmark it prints the mean ML-DSA attempts.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use qoesign_algorithms::composite::{self, Variant};
+use qoesign_algorithms::threshold_mldsa;
+use qoesign_algorithms::{KeyShare, PartyId, Scheme, SignInput, sim, threshold_ecdsa};
+use qoesign_benches::{SESSION, SignStats, bench_threshold_signing, rng, single_keygen};
+
+const CONFIGS: [(u16, u16); 2] = [(2, 3), (3, 5)];
+
+fn keygen(scheme: &dyn Scheme, t: u16, n: u16) -> Option<Vec<KeyShare>> {
+    let parties: Vec<PartyId> = (0..n).map(PartyId).collect();
+    sim::keygen(scheme, &parties, t, SESSION, &mut rng()).ok()
+}
+
+fn composite(c: &mut Criterion) {
+    let input = SignInput::with_context(vec![0xa3; 32], b"qoesign-bench".to_vec());
+    for variant in Variant::ALL {
+        let mut group = c.benchmark_group(format!("composite/{}", variant.algorithm().id));
+        group
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(5));
+
+        let single = composite::single(variant);
+        group.bench_function("single/keygen", |b| {
+            b.iter(|| black_box(single_keygen(single.as_ref()).ok()))
+        });
+        if let Ok(share) = single_keygen(single.as_ref()) {
+            let mut shares = [share];
+            bench_threshold_signing(
+                &mut group,
+                "single",
+                single.as_ref(),
+                &mut shares,
+                (1, 1),
+                &input,
+            );
+        }
+
+        let scheme = composite::threshold(variant);
+        let m_prime = composite::message_representative(variant, &input).ok();
+        let halves_input = m_prime.map(|m| {
+            (
+                SignInput::with_context(m.clone(), variant.label().as_bytes().to_vec()),
+                SignInput::message(m),
+            )
+        });
+        for (t, n) in CONFIGS {
+            let id = format!("{t}-of-{n}");
+            group.bench_function(BenchmarkId::new("keygen", &id), |b| {
+                b.iter(|| black_box(keygen(scheme.as_ref(), t, n)))
+            });
+            let Some(mut shares) = keygen(scheme.as_ref(), t, n) else {
+                eprintln!("skipping {id}: key generation failed");
+                continue;
+            };
+            let stats = bench_threshold_signing(
+                &mut group,
+                &id,
+                scheme.as_ref(),
+                &mut shares,
+                (t, n),
+                &input,
+            );
+            report(variant, &id, "composite", stats);
+            // The same keys' halves, each signing alone.
+            let Some((mldsa_input, ecdsa_input)) = &halves_input else {
+                continue;
+            };
+            let (mut mldsa, mut ecdsa): (Vec<KeyShare>, Vec<KeyShare>) = shares
+                .iter()
+                .filter_map(|s| composite::halves(s).ok())
+                .unzip();
+            let mldsa_scheme = threshold_mldsa::scheme(variant.mldsa());
+            let stats = bench_threshold_signing(
+                &mut group,
+                &format!("mldsa-half/{id}"),
+                mldsa_scheme.as_ref(),
+                &mut mldsa,
+                (t, n),
+                mldsa_input,
+            );
+            report(variant, &id, "ML-DSA half alone", stats);
+            bench_threshold_signing(
+                &mut group,
+                &format!("ecdsa-half/{id}"),
+                threshold_ecdsa::scheme().as_ref(),
+                &mut ecdsa,
+                (t, n),
+                ecdsa_input,
+            );
+        }
+        group.finish();
+    }
+}
+
+fn report(variant: Variant, id: &str, what: &str, stats: SignStats) {
+    eprintln!(
+        "{} {id} {what}: {} signatures, {:.2} ML-DSA attempts each on average",
+        variant.algorithm().id,
+        stats.signatures,
+        stats.attempts as f64 / stats.signatures.max(1) as f64
+    );
+}
+
+criterion_group!(benches, composite);
+criterion_main!(benches);
