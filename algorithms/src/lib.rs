@@ -30,7 +30,9 @@
 //! - [`threshold_ecdsa::scheme`]: threshold ECDSA P-256, any t of n <= 255 parties (DKLs23 on
 //!   the `dkls23` crate), with refresh, share repair and persistent bans.
 //!
-//! The composite algorithms are known by identifier only.
+//! - [`composite::single`] and [`composite::threshold`]: the IETF composites ML-DSA-44/65 +
+//!   ECDSA P-256 (draft-ietf-lamps-pq-composite-sigs-19), with one key holder or with threshold
+//!   ML-DSA and threshold ECDSA as halves over one quorum.
 //!
 //! # What this crate assumes
 //!

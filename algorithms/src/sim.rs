@@ -62,6 +62,10 @@ pub struct Report<O> {
     pub traffic: BTreeMap<PartyId, Traffic>,
     /// Messages delivered in total.
     pub deliveries: usize,
+    /// Waves of a concurrent run ([`Simulation::concurrent`]): everything in flight is
+    /// delivered in one wave, so this counts communication rounds on the critical path (0 for
+    /// a sequential run).
+    pub waves: usize,
 }
 
 type Interceptor = Box<dyn FnMut(&mut Envelope) -> Delivery>;
@@ -145,6 +149,7 @@ impl<O> Simulation<O> {
             unfinished: BTreeSet::new(),
             traffic: BTreeMap::new(),
             deliveries: 0,
+            waves: 0,
         };
         let (absent, present) = std::mem::take(&mut self.parties)
             .into_iter()
@@ -246,6 +251,7 @@ fn run_waves<O: Send>(
         .collect();
     settle_wave(started, active, net, report);
     while !net.queue.is_empty() && report.deliveries < max_deliveries {
+        report.waves += 1;
         // Everything in flight forms one wave, split by recipient in order of sending.
         let mut batches: BTreeMap<PartyId, Vec<Envelope>> = BTreeMap::new();
         while let Some(mut envelope) = net.queue.pop_front() {

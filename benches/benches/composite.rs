@@ -9,7 +9,8 @@
 //! in one process, concurrently (`Simulation::concurrent`), sharing this machine's cores; a
 //! signing iteration is one released signature, by a signer set that cycles through every
 //! t-subset, over a 32-byte message with a context (the ECDSA half alone signs M', as inside
-//! the composite). After each threshold signing benchmark it prints the mean ML-DSA attempts.
+//! the composite). After each threshold signing benchmark it prints the mean ML-DSA attempts and
+//! communication rounds (the simulator's waves) per signature.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -96,7 +97,7 @@ fn composite(c: &mut Criterion) {
                 mldsa_input,
             );
             report(variant, &id, "ML-DSA half alone", stats);
-            bench_threshold_signing(
+            let stats = bench_threshold_signing(
                 &mut group,
                 &format!("ecdsa-half/{id}"),
                 threshold_ecdsa::scheme().as_ref(),
@@ -104,17 +105,21 @@ fn composite(c: &mut Criterion) {
                 (t, n),
                 ecdsa_input,
             );
+            report(variant, &id, "ECDSA half alone", stats);
         }
         group.finish();
     }
 }
 
 fn report(variant: Variant, id: &str, what: &str, stats: SignStats) {
+    let per = |total: u64| total as f64 / stats.signatures.max(1) as f64;
     eprintln!(
-        "{} {id} {what}: {} signatures, {:.2} ML-DSA attempts each on average",
+        "{} {id} {what}: {} signatures, {:.2} ML-DSA attempts and {:.2} communication rounds \
+         each on average",
         variant.algorithm().id,
         stats.signatures,
-        stats.attempts as f64 / stats.signatures.max(1) as f64
+        per(stats.attempts),
+        per(stats.waves)
     );
 }
 

@@ -46,6 +46,7 @@ fn threshold(c: &mut Criterion) {
                 signatures,
                 attempts,
                 bytes,
+                ..
             } = bench_threshold_signing(
                 &mut group,
                 &id,

@@ -47,15 +47,25 @@ pub fn input(scheme: &dyn Scheme, len: usize) -> SignInput {
     }
 }
 
+/// One finished threshold signing session, as the benchmarks count it.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The signature and its attempts.
+    pub signed: Signed,
+    /// Bytes the busiest signer sent.
+    pub sent: usize,
+    /// Communication rounds on the critical path (the simulator's waves).
+    pub waves: usize,
+}
+
 /// One threshold signature by the holders of the shares at positions `signers`, every party
-/// running concurrently in the simulator: the signature and the bytes the busiest signer sent,
-/// or `None` if the session produced no signature.
+/// running concurrently in the simulator, or `None` if the session produced no signature.
 pub fn threshold_sign(
     scheme: &dyn Scheme,
     shares: &mut [KeyShare],
     signers: &[usize],
     input: &SignInput,
-) -> Option<(Signed, usize)> {
+) -> Option<Session> {
     let params = SignParams {
         session: SESSION,
         signers: signers
@@ -72,8 +82,13 @@ pub fn threshold_sign(
     }
     let report = Simulation::new(machines).concurrent().run(&mut rng());
     let sent = report.traffic.values().map(|t| t.bytes).max().unwrap_or(0);
+    let waves = report.waves;
     let signed = report.outputs.into_values().next()?;
-    Some((signed, sent))
+    Some(Session {
+        signed,
+        sent,
+        waves,
+    })
 }
 
 /// The `i`-th t-subset of `0..n` in a fixed cycle through all of them.
@@ -94,6 +109,8 @@ pub struct SignStats {
     pub attempts: u64,
     /// Bytes the busiest signer sent, summed over the signatures.
     pub bytes: u64,
+    /// Communication rounds on the critical path, summed over the signatures.
+    pub waves: u64,
 }
 
 /// Benchmarks `sign/<id>`: one released threshold signature per iteration, by a signer set
@@ -114,10 +131,11 @@ pub fn bench_threshold_signing(
             for _ in 0..iters {
                 i += 1;
                 let signers = signer_set(t, n, i);
-                if let Some((signed, sent)) = threshold_sign(scheme, shares, &signers, input) {
+                if let Some(session) = threshold_sign(scheme, shares, &signers, input) {
                     stats.signatures += 1;
-                    stats.attempts += u64::from(signed.attempts);
-                    stats.bytes += sent as u64;
+                    stats.attempts += u64::from(session.signed.attempts);
+                    stats.bytes += session.sent as u64;
+                    stats.waves += session.waves as u64;
                 }
             }
             start.elapsed()

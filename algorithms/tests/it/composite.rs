@@ -307,3 +307,33 @@ fn a_threshold_composite_share_keeps_both_halves_and_the_ml_dsa_budget() {
     assert!(KeyShare::from_bytes(&bytes).unwrap() == shares[0]);
     assert!(format!("{:?}", shares[0]).contains("redacted"));
 }
+
+#[test]
+fn a_composite_session_takes_the_rounds_of_its_longer_half_not_their_sum() {
+    let variant = Variant::MlDsa44EcdsaP256;
+    let scheme = composite::threshold(variant);
+    let mut shares = cached_key(scheme.as_ref(), 2, 3);
+    let input = SignInput::message(DOCUMENT.to_vec());
+    for i in 0..8 {
+        let params = SignParams {
+            session: session(7, i),
+            signers: vec![PartyId(0), PartyId(2)],
+            input: input.clone(),
+        };
+        let machines: Vec<Box<dyn Party<Output = Signed>>> = [0, 2]
+            .into_iter()
+            .map(|k| scheme.sign(&mut shares[k], &params).unwrap())
+            .collect();
+        let report = Simulation::new(machines).concurrent().run(&mut rng());
+        let attempts = report.outputs[&PartyId(0)].attempts as usize;
+        // Three rounds per ML-DSA attempt, three for ECDSA: run one after the other they
+        // would take the sum.
+        let (mldsa, ecdsa) = (3 * attempts, 3);
+        assert_eq!(
+            report.waves,
+            mldsa.max(ecdsa),
+            "{attempts} ML-DSA attempts, {} waves",
+            report.waves
+        );
+    }
+}
