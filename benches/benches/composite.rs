@@ -114,8 +114,8 @@ fn composite(c: &mut Criterion) {
 fn report(variant: Variant, id: &str, what: &str, stats: SignStats) {
     let per = |total: u64| total as f64 / stats.signatures.max(1) as f64;
     eprintln!(
-        "{} {id} {what}: {} signatures, {:.2} ML-DSA attempts and {:.2} communication rounds \
-         each on average",
+        "{} {id} {what}: {} signatures, {:.2} attempts (of the ML-DSA half, if any) and {:.2} \
+         communication rounds each on average",
         variant.algorithm().id,
         stats.signatures,
         per(stats.attempts),
