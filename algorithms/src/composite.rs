@@ -17,7 +17,7 @@
 //!
 //! A composite scheme runs two schemes of this crate as its halves, in one session:
 //!
-//! - [`single`]: one key holder, halves [`crate::single::qoesign_ml_dsa`] and
+//! - [`single()`]: one key holder, halves [`crate::single::qoesign_ml_dsa`] and
 //!   [`crate::single::ecdsa_p256`] (the reference, and a benchmark baseline);
 //! - [`threshold`]: t of n key holders (the ML-DSA half's range, 2 <= t <= n <= 6), halves
 //!   [`crate::threshold_mldsa::scheme`] and [`crate::threshold_ecdsa::scheme`] over the same
