@@ -365,7 +365,7 @@ pub fn halves(share: &KeyShare) -> Result<(KeyShare, KeyShare), SchemeError> {
             "not a composite record of version {RECORD_VERSION}"
         )));
     }
-    let record: HalvesRecord = postcard::from_bytes(bytes)
+    let record: HalvesRecord = crate::wire::take_all("composite record", bytes)
         .map_err(|e| wrong(format!("the composite record does not decode: {e}")))?;
     let decode = |what: &str, bytes: &[u8]| {
         KeyShare::from_bytes(bytes).map_err(|e| wrong(format!("the {what} half: {e}")))

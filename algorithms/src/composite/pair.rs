@@ -148,6 +148,22 @@ impl<X: Send, O> Party for Pair<X, O> {
         bytes: &[u8],
         rng: &mut dyn CryptoRng,
     ) -> Result<Progress<O>, ProtocolError> {
+        let step = self.handle(from, bytes, rng);
+        if step.is_err() {
+            // An aborted party stays aborted.
+            self.state = State::Finished;
+        }
+        step
+    }
+}
+
+impl<X: Send, O> Pair<X, O> {
+    fn handle(
+        &mut self,
+        from: PartyId,
+        bytes: &[u8],
+        rng: &mut dyn CryptoRng,
+    ) -> Result<Progress<O>, ProtocolError> {
         match self.state {
             State::New => return Err(ProtocolError::Misuse("receive called before start")),
             State::Finished => return Err(ProtocolError::Misuse("the party has finished")),

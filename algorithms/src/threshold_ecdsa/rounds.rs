@@ -133,6 +133,8 @@ impl<R: Rounds> Party for Driver<R> {
         if self.state != State::New {
             return Err(ProtocolError::Misuse("start called twice"));
         }
+        // From here on a failure ends the party for good.
+        self.state = State::Finished;
         let sends = self.protocol.first()?;
         let outgoing = self.frame(0, sends)?;
         self.state = State::Round(0);
@@ -154,6 +156,22 @@ impl<R: Rounds> Party for Driver<R> {
         from: PartyId,
         bytes: &[u8],
         _rng: &mut dyn CryptoRng,
+    ) -> Result<Progress<R::Output>, ProtocolError> {
+        let step = self.handle(from, bytes);
+        if step.is_err() {
+            // An aborted party stays aborted.
+            self.state = State::Finished;
+            self.inbox.clear();
+        }
+        step
+    }
+}
+
+impl<R: Rounds> Driver<R> {
+    fn handle(
+        &mut self,
+        from: PartyId,
+        bytes: &[u8],
     ) -> Result<Progress<R::Output>, ProtocolError> {
         let current = match self.state {
             State::New => return Err(ProtocolError::Misuse("receive called before start")),

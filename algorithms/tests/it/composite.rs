@@ -59,6 +59,14 @@ fn assert_halves_verify(variant: Variant, pk: &[u8], input: &SignInput, sig: &[u
         "{what}: the ECDSA half under p256"
     );
     assert!(composite::single(variant).verify(pk, input, sig).is_ok());
+    if let SignInput::Message { message, context } = input {
+        assert_eq!(
+            independent::verify(variant.algorithm().id, pk, message, context, sig),
+            Some(true),
+            "{what}: {}",
+            independent::COMPOSITE_VERIFIER
+        );
+    }
 }
 
 fn sign_with(

@@ -556,48 +556,74 @@ fn dkg_garbage_and_strangers_are_refused_by_name() {
     );
     assert!(report.outputs.is_empty());
 
-    // A stranger, a replay and a message of another session.
-    let mut machine = scheme
-        .keygen(&qoesign_algorithms::KeygenParams {
-            session: KEYGEN,
-            me: PartyId(0),
-            parties: parties(3),
-            threshold: 2,
-        })
-        .unwrap();
-    machine.start(&mut rng()).unwrap();
-    let mut peer = scheme
-        .keygen(&qoesign_algorithms::KeygenParams {
-            session: KEYGEN,
-            me: PartyId(1),
-            parties: parties(3),
-            threshold: 2,
-        })
-        .unwrap();
-    let qoesign_algorithms::Progress::Continue(out) = peer.start(&mut rng()).unwrap() else {
-        panic!("the DKG does not finish at once");
+    // A stranger, a replay, a message of another session: each aborts the receiving party,
+    // which stays aborted.
+    let keygen = |me: u16, session: SessionId| {
+        scheme
+            .keygen(&qoesign_algorithms::KeygenParams {
+                session,
+                me: PartyId(me),
+                parties: parties(3),
+                threshold: 2,
+            })
+            .unwrap()
     };
-    let to_zero = out
-        .iter()
-        .find(|o| o.to == qoesign_algorithms::Recipient::One(PartyId(0)))
-        .unwrap();
-    let err = machine
-        .receive(PartyId(7), &to_zero.bytes, &mut rng())
+    let first_message = |session: SessionId| {
+        let qoesign_algorithms::Progress::Continue(out) =
+            keygen(1, session).start(&mut rng()).unwrap()
+        else {
+            panic!("the DKG does not finish at once");
+        };
+        out.into_iter()
+            .find(|o| o.to == qoesign_algorithms::Recipient::One(PartyId(0)))
+            .unwrap()
+            .bytes
+    };
+    let to_zero = first_message(KEYGEN);
+    let started = || {
+        let mut machine = keygen(0, KEYGEN);
+        machine.start(&mut rng()).unwrap();
+        machine
+    };
+    let mut stranger = started();
+    let err = stranger
+        .receive(PartyId(7), &to_zero, &mut rng())
         .unwrap_err();
     assert!(
         matches!(err, ProtocolError::UnknownSender { party: PartyId(7) }),
         "{err}"
     );
-    machine
-        .receive(PartyId(1), &to_zero.bytes, &mut rng())
-        .unwrap();
-    let err = machine
-        .receive(PartyId(1), &to_zero.bytes, &mut rng())
+    let err = stranger
+        .receive(PartyId(1), &to_zero, &mut rng())
+        .unwrap_err();
+    assert!(
+        matches!(err, ProtocolError::Misuse(_)),
+        "aborted for good: {err}"
+    );
+
+    let mut replayed = started();
+    replayed.receive(PartyId(1), &to_zero, &mut rng()).unwrap();
+    let err = replayed
+        .receive(PartyId(1), &to_zero, &mut rng())
         .unwrap_err();
     assert!(
         matches!(
             err,
             ProtocolError::Replayed {
+                party: PartyId(1),
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    let mut foreign = started();
+    let other = first_message(SessionId([0x99; 32]));
+    let err = foreign.receive(PartyId(1), &other, &mut rng()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ProtocolError::Malformed {
                 party: PartyId(1),
                 ..
             }

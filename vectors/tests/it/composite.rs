@@ -35,6 +35,33 @@ fn every_supported_composite_and_ml_dsa_vector_verifies() {
 }
 
 #[test]
+fn the_independent_composite_verifier_accepts_the_drafts_signatures() {
+    let vectors = composite_vectors(&data_dir().join("composite/testvectors.json")).unwrap();
+    for variant in Variant::ALL {
+        let id = variant.algorithm().id;
+        let case = vectors
+            .cases
+            .iter()
+            .find(|c| algorithm_of(&c.tc_id) == Some(id))
+            .unwrap();
+        let verify = |ctx: &[u8], sig: &[u8]| {
+            qoesign_vectors::independent::verify(id, &case.public_key, &vectors.message, ctx, sig)
+        };
+        assert_eq!(verify(b"", &case.signature), Some(true), "{id}");
+        assert_eq!(
+            verify(&vectors.context, &case.signature_with_context),
+            Some(true),
+            "{id}"
+        );
+        assert_eq!(
+            verify(&vectors.context, &case.signature),
+            Some(false),
+            "{id}"
+        );
+    }
+}
+
+#[test]
 fn the_drafts_message_representatives_are_reproduced() {
     let examples = mprime_examples(&data_dir().join("composite/mprime_examples.json")).unwrap();
     assert_eq!(examples.len(), 2);
