@@ -3,10 +3,10 @@
 //!
 //! Two algorithms, with the draft's identifiers:
 //!
-//! | algorithm | draft name, OID | label | PH |
-//! |---|---|---|---|
-//! | `mldsa44-ecdsa-p256` | id-MLDSA44-ECDSA-P256-SHA256, 1.3.6.1.5.5.7.6.40 | `COMPSIG-MLDSA44-ECDSA-P256-SHA256` | SHA-256 |
-//! | `mldsa65-ecdsa-p256` | id-MLDSA65-ECDSA-P256-SHA512, 1.3.6.1.5.5.7.6.45 | `COMPSIG-MLDSA65-ECDSA-P256-SHA512` | SHA-512 |
+//! - `mldsa44-ecdsa-p256`: id-MLDSA44-ECDSA-P256-SHA256, OID 1.3.6.1.5.5.7.6.40, label
+//!   `COMPSIG-MLDSA44-ECDSA-P256-SHA256`, PH = SHA-256;
+//! - `mldsa65-ecdsa-p256`: id-MLDSA65-ECDSA-P256-SHA512, OID 1.3.6.1.5.5.7.6.45, label
+//!   `COMPSIG-MLDSA65-ECDSA-P256-SHA512`, PH = SHA-512.
 //!
 //! Both halves sign the message representative M' = Prefix ‖ Label ‖ len(ctx) ‖ ctx ‖ PH(M)
 //! ([`message_representative`]): ML-DSA as pure ML-DSA with the label as its FIPS 204 context,
