@@ -345,3 +345,55 @@ fn a_composite_session_takes_the_rounds_of_its_longer_half_not_their_sum() {
         );
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any bytes as public key and signature, with any context: a typed verdict, never a panic,
+    /// and never "valid".
+    #[test]
+    fn arbitrary_bytes_get_a_typed_verdict(
+        pk in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2100),
+        sig in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3500),
+        ctx in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+    ) {
+        for variant in Variant::ALL {
+            let input = SignInput::with_context(DOCUMENT.to_vec(), ctx.clone());
+            let verdict = composite::single(variant).verify(&pk, &input, &sig);
+            proptest::prop_assert!(verdict.is_err());
+        }
+    }
+
+    /// A real signature with one bit flipped anywhere, or cut anywhere: refused, typed.
+    #[test]
+    fn a_damaged_signature_is_refused(
+        at in proptest::prelude::any::<proptest::sample::Index>(),
+        bit in 0u8..8,
+        cut in proptest::prelude::any::<bool>(),
+    ) {
+        let (pk, input, good) = reference_signature();
+        let at = at.index(good.len());
+        let damaged = if cut {
+            good[..at].to_vec()
+        } else {
+            let mut sig = good.clone();
+            sig[at] ^= 1 << bit;
+            sig
+        };
+        let scheme = composite::single(Variant::MlDsa44EcdsaP256);
+        proptest::prop_assert!(scheme.verify(&pk, &input, &damaged).is_err());
+    }
+}
+
+/// One composite-44 signature, made once per test run.
+fn reference_signature() -> (Vec<u8>, SignInput, Vec<u8>) {
+    static SIGNED: std::sync::OnceLock<(Vec<u8>, Vec<u8>)> = std::sync::OnceLock::new();
+    let input = SignInput::with_context(DOCUMENT.to_vec(), CONTEXT.to_vec());
+    let (pk, sig) = SIGNED.get_or_init(|| {
+        let scheme = composite::single(Variant::MlDsa44EcdsaP256);
+        let mut shares = cached_key(scheme.as_ref(), 1, 1);
+        let signed = sign_with(scheme.as_ref(), &mut shares, &[0], &input, session(8, 0));
+        (shares[0].public_key().to_vec(), signed.signature)
+    });
+    (pk.clone(), input, sig.clone())
+}
