@@ -355,35 +355,49 @@ const RECORD_VERSION: u8 = 1;
 ///
 /// Returns [`SchemeError::WrongShare`] for a share whose secret is not a composite record.
 pub fn halves(share: &KeyShare) -> Result<(KeyShare, KeyShare), SchemeError> {
-    let wrong = |reason: String| SchemeError::WrongShare {
-        scheme: "composite",
-        reason,
-    };
-    let bytes = share.secret().expose();
-    if bytes.first() != Some(&RECORD_VERSION) {
-        return Err(wrong(format!(
-            "not a composite record of version {RECORD_VERSION}"
-        )));
-    }
-    let record: HalvesRecord = crate::wire::take_all("composite record", bytes)
-        .map_err(|e| wrong(format!("the composite record does not decode: {e}")))?;
-    let decode = |what: &str, bytes: &[u8]| {
-        KeyShare::from_bytes(bytes).map_err(|e| wrong(format!("the {what} half: {e}")))
-    };
-    Ok((
-        decode("ML-DSA", &record.mldsa)?,
-        decode("ECDSA", &record.ecdsa)?,
-    ))
+    let record = HalvesRecord::read(share)?;
+    Ok((record.half(0)?, record.half(1)?))
 }
 
-fn seal(mldsa: &KeyShare, ecdsa: &KeyShare) -> Result<SecretBytes, String> {
-    let record = HalvesRecord {
-        version: RECORD_VERSION,
-        mldsa: mldsa.to_bytes().map_err(|e| e.to_string())?,
-        ecdsa: ecdsa.to_bytes().map_err(|e| e.to_string())?,
-    };
-    let bytes = postcard::to_allocvec(&record).map_err(|e| e.to_string())?;
-    Ok(SecretBytes::new(bytes))
+fn wrong_record(reason: String) -> SchemeError {
+    SchemeError::WrongShare {
+        scheme: "composite",
+        reason,
+    }
+}
+
+impl HalvesRecord {
+    /// The record in a composite share's secret.
+    fn read(share: &KeyShare) -> Result<Self, SchemeError> {
+        let bytes = share.secret().expose();
+        if bytes.first() != Some(&RECORD_VERSION) {
+            return Err(wrong_record(format!(
+                "not a composite record of version {RECORD_VERSION}"
+            )));
+        }
+        crate::wire::take_all("composite record", bytes)
+            .map_err(|e| wrong_record(format!("the composite record does not decode: {e}")))
+    }
+
+    /// Half 0 (ML-DSA) or 1 (ECDSA) as a key share.
+    fn half(&self, which: u8) -> Result<KeyShare, SchemeError> {
+        let (what, bytes) = match which {
+            0 => ("ML-DSA", &self.mldsa),
+            _ => ("ECDSA", &self.ecdsa),
+        };
+        KeyShare::from_bytes(bytes).map_err(|e| wrong_record(format!("the {what} half: {e}")))
+    }
+
+    /// The record of two encoded halves, as a share's secret.
+    fn seal(mldsa: Zeroizing<Vec<u8>>, ecdsa: Zeroizing<Vec<u8>>) -> Result<SecretBytes, String> {
+        let record = Self {
+            version: RECORD_VERSION,
+            mldsa,
+            ecdsa,
+        };
+        let bytes = postcard::to_allocvec(&record).map_err(|e| e.to_string())?;
+        Ok(SecretBytes::new(bytes))
+    }
 }
 
 /// The session id of one half: SHA-256 over a domain label, the composite label, the half and
@@ -421,7 +435,12 @@ impl Scheme for Composite {
         let (me, threshold) = (params.me, params.threshold);
         let combine = Box::new(move |a: KeyShare, b: KeyShare| {
             let public_key = [a.public_key(), b.public_key()].concat();
-            let secret = seal(&a, &b).map_err(ProtocolError::Internal)?;
+            let encode = |share: &KeyShare| share.to_bytes().map_err(|e| e.to_string());
+            let secret = HalvesRecord::seal(
+                encode(&a).map_err(ProtocolError::Internal)?,
+                encode(&b).map_err(ProtocolError::Internal)?,
+            )
+            .map_err(ProtocolError::Internal)?;
             let parties = a.parties().to_vec();
             Ok(KeyShare::new(
                 info, me, parties, threshold, public_key, secret,
@@ -449,14 +468,14 @@ impl Scheme for Composite {
         let info = self.info;
         share.check_scheme(info)?;
         params.check(info, share)?;
-        share.check_not_banned(info, &params.signers)?;
         let m_prime = message_representative(self.variant, &params.input).map_err(|e| {
             SchemeError::UnsupportedInput {
                 scheme: info.id,
                 reason: e.to_string(),
             }
         })?;
-        let (mut mldsa_share, mut ecdsa_share) = halves(share)?;
+        let record = HalvesRecord::read(share)?;
+        let (mut mldsa_share, mut ecdsa_share) = (record.half(0)?, record.half(1)?);
         let half = |which: u8, input: SignInput| SignParams {
             session: half_session(self.variant, params.session, which),
             signers: params.signers.clone(),
@@ -470,9 +489,13 @@ impl Scheme for Composite {
         let ecdsa = self
             .ecdsa
             .sign(&mut ecdsa_share, &half(1, SignInput::message(m_prime)))?;
-        // The ML-DSA half may have taken from its budget: the share the caller persists holds it.
-        let secret =
-            seal(&mldsa_share, &ecdsa_share).map_err(|reason| SchemeError::WrongShare {
+        // The ML-DSA half may have taken from its budget: the share the caller persists holds
+        // it. Signing does not change the ECDSA half: its stored bytes go back as they were.
+        let secret = mldsa_share
+            .to_bytes()
+            .map_err(|e| e.to_string())
+            .and_then(|mldsa| HalvesRecord::seal(mldsa, record.ecdsa))
+            .map_err(|reason| SchemeError::WrongShare {
                 scheme: info.id,
                 reason,
             })?;

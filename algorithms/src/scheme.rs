@@ -148,11 +148,13 @@ impl KeygenParams {
 
 impl SignParams {
     /// Checks the signer set against a share: distinct signers including the share's holder,
-    /// all of them key holders, and at least the share's threshold of them.
+    /// all of them key holders, none banned by the share, and at least the share's threshold
+    /// of them.
     ///
     /// # Errors
     ///
-    /// Returns [`SchemeError::UnsupportedCommittee`] saying which rule is broken.
+    /// Returns [`SchemeError::UnsupportedCommittee`] saying which rule is broken, or
+    /// [`SchemeError::Banned`] naming a banned signer.
     pub fn check(&self, info: &SchemeInfo, share: &KeyShare) -> Result<(), SchemeError> {
         check_committee(info, share.party(), &self.signers)?;
         if let Some(outsider) = self.signers.iter().find(|s| !share.parties().contains(s)) {
@@ -171,7 +173,7 @@ impl SignParams {
                 ),
             ));
         }
-        Ok(())
+        share.check_not_banned(info, &self.signers)
     }
 }
 

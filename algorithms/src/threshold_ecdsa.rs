@@ -42,6 +42,7 @@
 mod abort;
 mod committee;
 mod dkg;
+mod fragments;
 mod record;
 mod refresh;
 mod repair;
@@ -86,11 +87,6 @@ pub fn scheme() -> Arc<dyn Scheme> {
     Arc::new(ThresholdEcdsa)
 }
 
-/// The scheme's description.
-pub fn info() -> &'static SchemeInfo {
-    &INFO
-}
-
 struct ThresholdEcdsa;
 
 impl Scheme for ThresholdEcdsa {
@@ -131,7 +127,6 @@ impl Scheme for ThresholdEcdsa {
     ) -> Result<Box<dyn Party<Output = Signed>>, SchemeError> {
         share.check_scheme(&INFO)?;
         params.check(&INFO, share)?;
-        share.check_not_banned(&INFO, &params.signers)?;
         let threshold = usize::from(share.threshold());
         if params.signers.len() != threshold {
             return Err(unsupported(format!(

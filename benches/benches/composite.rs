@@ -18,15 +18,10 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use qoesign_algorithms::composite::{self, Variant};
 use qoesign_algorithms::threshold_mldsa;
-use qoesign_algorithms::{KeyShare, PartyId, Scheme, SignInput, sim, threshold_ecdsa};
-use qoesign_benches::{SESSION, SignStats, bench_threshold_signing, rng, single_keygen};
+use qoesign_algorithms::{KeyShare, SignInput, threshold_ecdsa};
+use qoesign_benches::{SignStats, bench_threshold_signing, single_keygen, threshold_keygen};
 
 const CONFIGS: [(u16, u16); 2] = [(2, 3), (3, 5)];
-
-fn keygen(scheme: &dyn Scheme, t: u16, n: u16) -> Option<Vec<KeyShare>> {
-    let parties: Vec<PartyId> = (0..n).map(PartyId).collect();
-    sim::keygen(scheme, &parties, t, SESSION, &mut rng()).ok()
-}
 
 fn composite(c: &mut Criterion) {
     let input = SignInput::with_context(vec![0xa3; 32], b"qoesign-bench".to_vec());
@@ -64,9 +59,9 @@ fn composite(c: &mut Criterion) {
         for (t, n) in CONFIGS {
             let id = format!("{t}-of-{n}");
             group.bench_function(BenchmarkId::new("keygen", &id), |b| {
-                b.iter(|| black_box(keygen(scheme.as_ref(), t, n)))
+                b.iter(|| black_box(threshold_keygen(scheme.as_ref(), t, n)))
             });
-            let Some(mut shares) = keygen(scheme.as_ref(), t, n) else {
+            let Some(mut shares) = threshold_keygen(scheme.as_ref(), t, n) else {
                 eprintln!("skipping {id}: key generation failed");
                 continue;
             };

@@ -21,16 +21,10 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use dkls23::secp256r1::utilities::multiplication::{MulReceiver, MulSender};
 use p256::NistP256;
-use qoesign_algorithms::{KeyShare, PartyId, SignInput, sim, threshold_ecdsa};
-use qoesign_benches::{SESSION, SignStats, bench_threshold_signing, rng};
+use qoesign_algorithms::{SignInput, threshold_ecdsa};
+use qoesign_benches::{SignStats, bench_threshold_signing, threshold_keygen};
 
 const CONFIGS: [(u16, u16); 3] = [(2, 3), (3, 5), (4, 6)];
-
-fn keygen(t: u16, n: u16) -> Option<Vec<KeyShare>> {
-    let parties: Vec<PartyId> = (0..n).map(PartyId).collect();
-    let scheme = threshold_ecdsa::scheme();
-    sim::keygen(scheme.as_ref(), &parties, t, SESSION, &mut rng()).ok()
-}
 
 fn protocol(c: &mut Criterion) {
     // A 32-byte SHA-256 digest, as a remote-signing client sends it.
@@ -45,9 +39,9 @@ fn protocol(c: &mut Criterion) {
     for (t, n) in CONFIGS {
         let id = format!("{t}-of-{n}");
         group.bench_function(BenchmarkId::new("keygen", &id), |b| {
-            b.iter(|| black_box(keygen(t, n)))
+            b.iter(|| black_box(threshold_keygen(scheme.as_ref(), t, n)))
         });
-        let Some(mut shares) = keygen(t, n) else {
+        let Some(mut shares) = threshold_keygen(scheme.as_ref(), t, n) else {
             eprintln!("skipping {id}: key generation failed");
             continue;
         };

@@ -15,17 +15,12 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use qoesign_algorithms::SignInput;
 use qoesign_algorithms::mldsa::ParameterSet;
 use qoesign_algorithms::threshold_mldsa;
-use qoesign_algorithms::{KeyShare, PartyId, Scheme, SignInput, sim};
-use qoesign_benches::{SESSION, SignStats, bench_threshold_signing, rng};
+use qoesign_benches::{SignStats, bench_threshold_signing, threshold_keygen};
 
 const CONFIGS: [(u16, u16); 3] = [(2, 3), (3, 5), (4, 6)];
-
-fn keygen(scheme: &dyn Scheme, t: u16, n: u16) -> Option<Vec<KeyShare>> {
-    let parties: Vec<PartyId> = (0..n).map(PartyId).collect();
-    sim::keygen(scheme, &parties, t, SESSION, &mut rng()).ok()
-}
 
 fn threshold(c: &mut Criterion) {
     let input = SignInput::with_context(vec![0xa3; 32], b"qoesign-bench".to_vec());
@@ -36,9 +31,9 @@ fn threshold(c: &mut Criterion) {
         for (t, n) in CONFIGS {
             let id = format!("{t}-of-{n}");
             group.bench_function(BenchmarkId::new("keygen", &id), |b| {
-                b.iter(|| black_box(keygen(scheme.as_ref(), t, n)))
+                b.iter(|| black_box(threshold_keygen(scheme.as_ref(), t, n)))
             });
-            let Some(mut shares) = keygen(scheme.as_ref(), t, n) else {
+            let Some(mut shares) = threshold_keygen(scheme.as_ref(), t, n) else {
                 eprintln!("skipping {} {id}: key generation failed", set.name());
                 continue;
             };

@@ -36,6 +36,13 @@ pub fn single_keygen(scheme: &dyn Scheme) -> Result<KeyShare, SessionError> {
     })
 }
 
+/// Generates a t-of-n key held by parties 0..n through the simulator, or `None` if the
+/// scheme refuses or aborts.
+pub fn threshold_keygen(scheme: &dyn Scheme, t: u16, n: u16) -> Option<Vec<KeyShare>> {
+    let parties: Vec<PartyId> = (0..n).map(PartyId).collect();
+    sim::keygen(scheme, &parties, t, SESSION, &mut rng()).ok()
+}
+
 /// The input the benchmarks sign: `len` bytes of message, with a context where the algorithm
 /// takes one.
 pub fn input(scheme: &dyn Scheme, len: usize) -> SignInput {

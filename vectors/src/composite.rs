@@ -10,7 +10,7 @@ use qoesign_algorithms::composite::{self, Variant};
 use qoesign_algorithms::{SignInput, builtin_schemes};
 use serde::Deserialize;
 
-use crate::VectorError;
+use crate::{VectorError, read_json};
 
 /// One key of `testvectors.json` with its two signatures.
 #[derive(Clone, Debug)]
@@ -176,15 +176,6 @@ pub fn check_mprime(example: &MPrimeExample) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, VectorError> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| VectorError::Io {
-        path: name.clone(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|source| VectorError::Json { path: name, source })
 }
 
 #[derive(Deserialize)]

@@ -22,6 +22,16 @@ pub mod wycheproof;
 
 use std::path::PathBuf;
 
+/// Reads a JSON vector file into `T`.
+fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T, VectorError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| VectorError::Io {
+        path: name.clone(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| VectorError::Json { path: name, source })
+}
+
 /// The directory holding the shipped vector files.
 pub fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::VectorError;
+use crate::{VectorError, read_json};
 
 /// One verification case.
 #[derive(Clone, Debug)]
@@ -32,13 +32,7 @@ pub struct EcdsaCase {
 /// Returns a [`VectorError`] when the file cannot be read, is not of the expected shape, or a
 /// hex field does not decode.
 pub fn ecdsa_cases(path: &Path) -> Result<Vec<EcdsaCase>, VectorError> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| VectorError::Io {
-        path: name.clone(),
-        source,
-    })?;
-    let file: File =
-        serde_json::from_str(&text).map_err(|source| VectorError::Json { path: name, source })?;
+    let file: File = read_json(path)?;
     let mut cases = Vec::new();
     for group in file.test_groups {
         for test in group.tests {

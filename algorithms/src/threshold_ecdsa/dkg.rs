@@ -31,6 +31,7 @@ use zeroize::Zeroize;
 
 use super::abort::{blame, misrouted};
 use super::committee::Committee;
+use super::fragments;
 use super::record::Record;
 use super::rounds::{Received, Rounds, Sends, Step, decode, encode};
 use crate::{KeyShare, PartyId, ProtocolError, SchemeInfo};
@@ -123,17 +124,7 @@ impl Dkg {
 
     /// Round 0 in: every fragment f_j(me); round 1 out.
     fn commitments(&mut self, received: &Received, own: Scalar) -> Result<Sends, ProtocolError> {
-        let mut fragments = Vec::with_capacity(self.committee.parties().len());
-        for &party in self.committee.parties() {
-            if party == self.me {
-                fragments.push(own);
-            } else {
-                let bytes = received
-                    .get(&party)
-                    .ok_or(ProtocolError::Misuse("missing"))?;
-                fragments.push(decode::<Scalar>(party, "polynomial fragment", bytes)?);
-            }
-        }
+        let mut fragments = fragments::gather(&self.committee, self.me, own, received)?;
         let (poly_point, proof, zero_keep, zero_transmit, chain_keep, chain_commit) =
             dkg::phase2::<NistP256>(&self.data, &fragments);
         fragments.zeroize();
@@ -368,23 +359,9 @@ impl Rounds for Dkg {
     const ROUNDS: u8 = 3;
 
     fn first(&mut self) -> Result<Sends, ProtocolError> {
-        let mut fragments = dkg::phase1::<NistP256>(&self.data);
-        let mut sends = Vec::new();
-        for (position, &party) in self.committee.parties().iter().enumerate() {
-            let fragment = fragments
-                .get(position)
-                .ok_or(ProtocolError::Internal("too few fragments".to_owned()))?;
-            if party != self.me {
-                sends.push((party, encode("polynomial fragment", fragment)?));
-            }
-        }
-        let own_position = usize::from(self.data.party_index.as_u8()) - 1;
-        let own = fragments
-            .get(own_position)
-            .copied()
-            .ok_or(ProtocolError::Internal("no own fragment".to_owned()))?;
+        let fragments = dkg::phase1::<NistP256>(&self.data);
+        let (sends, own) = fragments::send(&self.committee, self.me, fragments)?;
         self.own_fragment = Some(own);
-        fragments.zeroize();
         Ok(sends)
     }
 

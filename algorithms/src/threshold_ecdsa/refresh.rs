@@ -26,6 +26,7 @@ use zeroize::Zeroize;
 use super::abort::{blame, misrouted};
 use super::committee::Committee;
 use super::dkg::routed;
+use super::fragments;
 use super::record::Record;
 use super::rounds::{Driver, Received, Rounds, Sends, Step, decode, encode};
 use super::{INFO, framing, open, peers, wrong_share};
@@ -208,135 +209,101 @@ impl Refresh {
         Ok(out)
     }
 
+    /// Which refresh this is.
+    fn kind(&self) -> RefreshKind {
+        match self.kept {
+            Kept::Fast(_) => RefreshKind::Fast,
+            Kept::Complete(..) => RefreshKind::Complete,
+        }
+    }
+
     /// Round 0 in: the fragments; round 1 out.
     fn commitments(&mut self, received: &Received) -> Result<Sends, ProtocolError> {
         let own = self
             .own_fragment
             .take()
             .ok_or(ProtocolError::Misuse("round 0 before start"))?;
-        let mut fragments = Vec::with_capacity(self.committee.parties().len());
-        for &party in self.committee.parties() {
-            if party == self.me {
-                fragments.push(own);
-            } else {
-                let bytes = received
-                    .get(&party)
-                    .ok_or(ProtocolError::Misuse("missing"))?;
-                fragments.push(decode::<Scalar>(party, "refresh fragment", bytes)?);
-            }
-        }
+        let mut fragments = fragments::gather(&self.committee, self.me, own, received)?;
         let party = &self.record.party;
-        let mut sends = Vec::new();
-        let proof = match &mut self.kept {
+        let (proof, sends) = match &mut self.kept {
             Kept::Fast(stage) => {
                 let (correction, proof, kept, transmit) =
                     party.refresh_phase2(&self.sid, &fragments);
                 self.correction = Some(correction);
                 stage.kept_2 = kept;
-                for zero in transmit {
-                    let body = Commitment {
-                        proof: proof.clone(),
-                        zero,
-                    };
-                    sends.push((
-                        body.zero.parties.receiver,
-                        encode("refresh commitment", &body)?,
-                    ));
-                }
-                proof
+                let sends = commitment_sends(&proof, transmit);
+                (proof, sends)
             }
             Kept::Complete(stage, _) => {
                 let (correction, proof, kept, transmit) =
                     party.refresh_complete_phase2(&self.sid, &fragments);
                 self.correction = Some(correction);
                 stage.kept_2 = kept;
-                for zero in transmit {
-                    let body = Commitment {
-                        proof: proof.clone(),
-                        zero,
-                    };
-                    sends.push((
-                        body.zero.parties.receiver,
-                        encode("refresh commitment", &body)?,
-                    ));
-                }
-                proof
+                let sends = commitment_sends(&proof, transmit);
+                (proof, sends)
             }
         };
         fragments.zeroize();
         self.proofs.insert(self.index(), proof);
-        sends
-            .into_iter()
-            .map(|(index, bytes)| Ok((self.to_party(index)?, bytes)))
-            .collect()
+        self.addressed(sends?)
+    }
+
+    /// Round 1 in, common to both kinds: every peer's proof commitment (checked and kept, the
+    /// echo computed) and its zero-share commitment (returned).
+    fn absorb_commitments<Z: DeserializeOwned + Routed>(
+        &mut self,
+        received: &Received,
+    ) -> Result<Vec<Z>, ProtocolError> {
+        let bodies =
+            self.take::<Commitment<Z>>(received, "refresh commitment", |b| vec![b.zero.parties()])?;
+        let mut zero = Vec::with_capacity(bodies.len());
+        for (index, body) in bodies {
+            check_proof_index(&self.committee, index, &body.proof)?;
+            self.proofs.insert(index, body.proof);
+            zero.push(body.zero);
+        }
+        self.echo = echo_digest(&self.sid, &self.proofs)?;
+        Ok(zero)
     }
 
     /// Round 1 in: the peers' commitments; round 2 out.
     fn openings(&mut self, received: &Received) -> Result<Sends, ProtocolError> {
-        let mut sends = Vec::new();
-        match &self.kept {
-            Kept::Fast(_) => {
-                let bodies = self.take::<Commitment<TransmitRefreshPhase2to4>>(
-                    received,
-                    "refresh commitment",
-                    |b| vec![b.zero.parties()],
-                )?;
+        let kind_changed = ProtocolError::Misuse("refresh kind changed");
+        let sends = match self.kind() {
+            RefreshKind::Fast => {
+                let zero = self.absorb_commitments::<TransmitRefreshPhase2to4>(received)?;
                 let Kept::Fast(stage) = &mut self.kept else {
-                    return Err(ProtocolError::Misuse("refresh kind changed"));
+                    return Err(kind_changed);
                 };
-                for (index, body) in bodies {
-                    check_proof_index(&self.committee, index, &body.proof)?;
-                    self.proofs.insert(index, body.proof);
-                    stage.received_2.push(body.zero);
-                }
-                let echo = echo_digest(&self.sid, &self.proofs)?;
+                stage.received_2 = zero;
                 let (kept, transmit) = self.record.party.refresh_phase3(&stage.kept_2);
                 stage.kept_3 = kept;
-                for zero in transmit {
-                    let to = zero.parties.receiver;
-                    let body = Opening {
-                        echo,
-                        zero,
-                        mul: None,
-                    };
-                    sends.push((to, encode("refresh opening", &body)?));
-                }
-                self.echo = echo;
+                opening_sends(self.echo, transmit, BTreeMap::new())
             }
-            Kept::Complete(..) => {
-                let bodies = self.take::<Commitment<TransmitInitZeroSharePhase2to4>>(
-                    received,
-                    "refresh commitment",
-                    |b| vec![b.zero.parties()],
-                )?;
+            RefreshKind::Complete => {
+                let zero = self.absorb_commitments::<TransmitInitZeroSharePhase2to4>(received)?;
                 let Kept::Complete(stage, mul_kept) = &mut self.kept else {
-                    return Err(ProtocolError::Misuse("refresh kind changed"));
+                    return Err(kind_changed);
                 };
-                for (index, body) in bodies {
-                    check_proof_index(&self.committee, index, &body.proof)?;
-                    self.proofs.insert(index, body.proof);
-                    stage.received_2.push(body.zero);
-                }
-                let echo = echo_digest(&self.sid, &self.proofs)?;
+                stage.received_2 = zero;
                 let (kept, zero_transmit, mul_keep, mul_transmit) = self
                     .record
                     .party
                     .refresh_complete_phase3(&self.sid, &stage.kept_2);
                 stage.kept_3 = kept;
                 *mul_kept = mul_keep;
-                let mut mul_by_receiver: BTreeMap<PartyIndex, _> = mul_transmit
+                let mul = mul_transmit
                     .into_iter()
                     .map(|m| (m.parties.receiver, m))
                     .collect();
-                for zero in zero_transmit {
-                    let to = zero.parties.receiver;
-                    let mul = mul_by_receiver.remove(&to);
-                    let body = Opening { echo, zero, mul };
-                    sends.push((to, encode("refresh opening", &body)?));
-                }
-                self.echo = echo;
+                opening_sends(self.echo, zero_transmit, mul)
             }
-        }
+        };
+        self.addressed(sends?)
+    }
+
+    /// Payloads by library index, addressed to party ids.
+    fn addressed(&self, sends: Vec<(PartyIndex, Vec<u8>)>) -> Result<Sends, ProtocolError> {
         sends
             .into_iter()
             .map(|(index, bytes)| Ok((self.to_party(index)?, bytes)))
@@ -454,6 +421,45 @@ fn check_proof_index(
     Err(misrouted(from, "proof commitment"))
 }
 
+/// Round-1 payloads: our proof commitment beside each peer's zero-share commitment.
+fn commitment_sends<Z: Serialize + Routed>(
+    proof: &ProofCommitment<NistP256>,
+    transmit: Vec<Z>,
+) -> Result<Vec<(PartyIndex, Vec<u8>)>, ProtocolError> {
+    transmit
+        .into_iter()
+        .map(|zero| {
+            let to = zero.parties().receiver;
+            let body = Commitment {
+                proof: proof.clone(),
+                zero,
+            };
+            Ok((to, encode("refresh commitment", &body)?))
+        })
+        .collect()
+}
+
+/// Round-2 payloads: the echo beside each peer's zero-share seed and, for a complete
+/// refresh, its new OT set-up.
+fn opening_sends<Z: Serialize + Routed>(
+    echo: [u8; 32],
+    transmit: Vec<Z>,
+    mut mul: BTreeMap<PartyIndex, MulSetup>,
+) -> Result<Vec<(PartyIndex, Vec<u8>)>, ProtocolError> {
+    transmit
+        .into_iter()
+        .map(|zero| {
+            let to = zero.parties().receiver;
+            let body = Opening {
+                echo,
+                zero,
+                mul: mul.remove(&to),
+            };
+            Ok((to, encode("refresh opening", &body)?))
+        })
+        .collect()
+}
+
 /// SHA-256 over every key holder's proof commitment, in index order.
 fn echo_digest(
     sid: &[u8],
@@ -473,22 +479,12 @@ impl Rounds for Refresh {
     const ROUNDS: u8 = 3;
 
     fn first(&mut self) -> Result<Sends, ProtocolError> {
-        let mut fragments = match self.kept {
+        let fragments = match self.kept {
             Kept::Fast(_) => self.record.party.refresh_phase1(),
             Kept::Complete(..) => self.record.party.refresh_complete_phase1(),
         };
-        let mut sends = Vec::new();
-        for (position, &party) in self.committee.parties().iter().enumerate() {
-            let fragment = fragments
-                .get(position)
-                .ok_or(ProtocolError::Internal("too few fragments".to_owned()))?;
-            if party == self.me {
-                self.own_fragment = Some(*fragment);
-            } else {
-                sends.push((party, encode("refresh fragment", fragment)?));
-            }
-        }
-        fragments.zeroize();
+        let (sends, own) = fragments::send(&self.committee, self.me, fragments)?;
+        self.own_fragment = Some(own);
         Ok(sends)
     }
 

@@ -18,7 +18,7 @@ use qoesign_algorithms::{
 use qoesign_vectors::independent;
 use sha2::{Digest, Sha256};
 
-use crate::{cached_key, rng};
+use crate::{cached_key, rng, subset};
 
 const DOCUMENT: &[u8] = b"qoesign composite test document";
 const CONTEXT: &[u8] = b"qoesign composite ctx";
@@ -76,13 +76,7 @@ fn sign_with(
     input: &SignInput,
     id: SessionId,
 ) -> Signed {
-    let mut signers: Vec<&mut KeyShare> = shares
-        .iter_mut()
-        .enumerate()
-        .filter(|(i, _)| set.contains(i))
-        .map(|(_, s)| s)
-        .collect();
-    sim::sign(scheme, &mut signers, input, id, &mut rng()).unwrap()
+    sim::sign(scheme, &mut subset(shares, set), input, id, &mut rng()).unwrap()
 }
 
 #[test]

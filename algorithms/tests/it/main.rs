@@ -55,3 +55,21 @@ fn cached_key(scheme: &dyn Scheme, t: u16, n: u16) -> Vec<KeyShare> {
         .map(|b| KeyShare::from_bytes(b).unwrap())
         .collect()
 }
+
+/// The shares at positions `set`, for a session of those holders.
+fn subset<'a>(shares: &'a mut [KeyShare], set: &[usize]) -> Vec<&'a mut KeyShare> {
+    shares
+        .iter_mut()
+        .enumerate()
+        .filter(|(i, _)| set.contains(i))
+        .map(|(_, s)| s)
+        .collect()
+}
+
+/// Every size-t subset of 0..n, as sorted index lists.
+fn subsets(t: u16, n: u16) -> Vec<Vec<usize>> {
+    (0u32..1 << n)
+        .filter(|m| m.count_ones() == u32::from(t))
+        .map(|m| (0..usize::from(n)).filter(|i| m >> i & 1 == 1).collect())
+        .collect()
+}

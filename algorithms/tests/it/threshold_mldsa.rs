@@ -20,7 +20,7 @@ use qoesign_algorithms::{
 };
 use qoesign_vectors::independent;
 
-use crate::rng;
+use crate::{rng, subset, subsets};
 
 const KEYGEN: SessionId = SessionId([0x4b; 32]);
 const SIGN: SessionId = SessionId([0x53; 32]);
@@ -42,27 +42,13 @@ fn dkg(set: ParameterSet, t: u8, n: u8) -> Vec<KeyShare> {
     .unwrap()
 }
 
-/// Every subset of `0..n` of size `t`, as sorted index lists.
-fn signer_sets(t: u8, n: u8) -> Vec<Vec<usize>> {
-    (0u32..1 << n)
-        .filter(|m| m.count_ones() == u32::from(t))
-        .map(|m| (0..usize::from(n)).filter(|i| m >> i & 1 == 1).collect())
-        .collect()
-}
-
 fn sign_with(
     scheme: &dyn Scheme,
     shares: &mut [KeyShare],
     set: &[usize],
     input: &SignInput,
 ) -> Result<Signed, SessionError> {
-    let mut signers: Vec<&mut KeyShare> = shares
-        .iter_mut()
-        .enumerate()
-        .filter(|(i, _)| set.contains(i))
-        .map(|(_, s)| s)
-        .collect();
-    sim::sign(scheme, &mut signers, input, SIGN, &mut rng())
+    sim::sign(scheme, &mut subset(shares, set), input, SIGN, &mut rng())
 }
 
 /// Signs like a coordinator does: a session that ends without a signature after
@@ -80,14 +66,8 @@ fn sign_as_coordinator(
             error: ProtocolError::NoSignature { .. },
             ..
         }) => {
-            let mut signers: Vec<&mut KeyShare> = shares
-                .iter_mut()
-                .enumerate()
-                .filter(|(i, _)| set.contains(i))
-                .map(|(_, s)| s)
-                .collect();
             let retry = SessionId([0x54; 32]);
-            sim::sign(scheme, &mut signers, input, retry, &mut rng()).map(|s| (s, 2))
+            sim::sign(scheme, &mut subset(shares, set), input, retry, &mut rng()).map(|s| (s, 2))
         }
         other => other.map(|s| (s, 1)),
     }
@@ -142,7 +122,7 @@ fn every_configuration_and_signer_set_signs_what_independent_verifiers_accept() 
             let mut shares = dkg(set, t, n);
             let pk = shares[0].public_key().to_vec();
             let key = VerifyingKey::decode(set, &pk).unwrap();
-            for (i, signers) in signer_sets(t, n).iter().enumerate() {
+            for (i, signers) in subsets(u16::from(t), u16::from(n)).iter().enumerate() {
                 let (input, context) = input_for(i, &key);
                 let (signed, used) =
                     sign_as_coordinator(scheme.as_ref(), &mut shares, signers, &input)
@@ -243,7 +223,7 @@ fn partition_splits_every_subset_exactly_once_for_every_signer_set() {
         let (t, n) = (p.threshold, p.parties);
         let all: BTreeSet<u8> = partition::subsets(t, n).into_iter().collect();
         assert_eq!(all.len(), binomial(n, t - 1));
-        for signers in signer_sets(t, n) {
+        for signers in subsets(u16::from(t), u16::from(n)) {
             let signers: Vec<u8> = signers.iter().map(|&i| u8::try_from(i).unwrap()).collect();
             let groups = partition::assignment(t, n, &signers).unwrap();
             assert_eq!(groups, partition::assignment(t, n, &signers).unwrap());
@@ -281,7 +261,7 @@ fn fewer_than_t_parties_cannot_sign() {
         let mut shares = dkg(ParameterSet::MlDsa44, t, n);
         let all: BTreeSet<u8> = partition::subsets(t, n).into_iter().collect();
         // Any T - 1 parties together miss at least one subset secret ...
-        for coalition in signer_sets(t - 1, n) {
+        for coalition in subsets(u16::from(t - 1), u16::from(n)) {
             let known: BTreeSet<u8> = coalition
                 .iter()
                 .flat_map(|&i| held_subsets(&shares[i]).unwrap())
@@ -746,7 +726,7 @@ fn attempt_statistics_agree_with_the_measured_success_rates() {
     ] {
         let params = ThresholdParams::lookup(set, usize::from(t), usize::from(n)).unwrap();
         let scheme = threshold_mldsa::scheme(set);
-        let sets = signer_sets(t, n);
+        let sets = subsets(u16::from(t), u16::from(n));
         let mut attempts = 0u32;
         for _ in 0..KEYS {
             let mut shares =

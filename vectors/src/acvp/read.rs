@@ -8,7 +8,7 @@ use super::{
     AcvpError, Header, Interface, KeyFormat, KeyGenCase, KeyGenGroup, KeyInput, Mode, Set,
     SigGenCase, SigGenGroup, SigVerCase, SigVerGroup, SignedData, VectorSet, raw,
 };
-use crate::VectorError;
+use crate::read_json;
 
 /// Reads the vector set in `dir` (`prompt.json`, `expectedResults.json` and, for sigVer,
 /// `internalProjection.json` when present) and pairs inputs with expected outputs.
@@ -64,15 +64,6 @@ pub fn read(dir: &Path) -> Result<VectorSet, AcvpError> {
 
 /// The tests of a group, each prompt with its expected result.
 type Tests = Vec<(raw::PromptTest, raw::ResultTest)>;
-
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, VectorError> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| VectorError::Io {
-        path: name.clone(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|source| VectorError::Json { path: name, source })
-}
 
 fn header(
     dir: &str,
