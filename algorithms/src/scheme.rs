@@ -78,8 +78,12 @@ pub struct KeygenParams {
     pub me: PartyId,
     /// Every key holder, this party included.
     pub parties: Vec<PartyId>,
-    /// How many key holders must sign together.
+    /// How many key holders must sign together, [`Self::required`] included.
     pub threshold: u16,
+    /// A key holder without whom no set of signers, not even all the others, can sign (the
+    /// user's device of a "user and t of n" key). Only schemes that build this into their
+    /// sharing accept it; the others refuse the committee.
+    pub required: Option<PartyId>,
 }
 
 /// The setting of one party in a signing session.
@@ -142,14 +146,47 @@ impl KeygenParams {
                 ),
             ));
         }
+        if let Some(required) = self.required {
+            if !self.parties.contains(&required) {
+                return Err(unsupported(
+                    info,
+                    format!("the required party {required} is not among the parties"),
+                ));
+            }
+            if self.threshold < 2 {
+                return Err(unsupported(
+                    info,
+                    "a required party needs a threshold of at least 2".to_owned(),
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// Refuses a required party, for schemes whose sharing cannot make one party necessary.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`SchemeError::UnsupportedCommittee`] when [`Self::required`] is set.
+    pub fn refuse_required(&self, info: &SchemeInfo) -> Result<(), SchemeError> {
+        match self.required {
+            Some(required) => Err(unsupported(
+                info,
+                format!(
+                    "{} cannot make {required} a required party: its sharing lets any {} \
+                     holders sign",
+                    info.id, self.threshold
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 }
 
 impl SignParams {
     /// Checks the signer set against a share: distinct signers including the share's holder,
-    /// all of them key holders, none banned by the share, and at least the share's threshold
-    /// of them.
+    /// all of them key holders, the share's required holder among them, none banned by the
+    /// share, and at least the share's threshold of them.
     ///
     /// # Errors
     ///
@@ -162,6 +199,14 @@ impl SignParams {
                 info,
                 format!("signer {outsider} holds no share of this key"),
             ));
+        }
+        if let Some(required) = share.required() {
+            if !self.signers.contains(&required) {
+                return Err(unsupported(
+                    info,
+                    format!("the key cannot sign without {required}, which is not a signer"),
+                ));
+            }
         }
         if self.signers.len() < usize::from(share.threshold()) {
             return Err(unsupported(

@@ -94,6 +94,7 @@ pub struct KeyShare {
     party: PartyId,
     parties: Vec<PartyId>,
     threshold: u16,
+    required: Option<PartyId>,
     public_key: Vec<u8>,
     budget: Option<SigningBudget>,
     banned: Vec<PartyId>,
@@ -116,11 +117,25 @@ impl KeyShare {
             party,
             parties,
             threshold,
+            required: None,
             public_key,
             budget: None,
             banned: Vec::new(),
             secret,
         }
+    }
+
+    /// The same share with `party` recorded as a holder without whom no signature exists (the
+    /// user's device of a "user and t of n" key); used by schemes at the end of key generation.
+    #[must_use]
+    pub fn with_required(mut self, party: PartyId) -> Self {
+        self.required = Some(party);
+        self
+    }
+
+    /// The holder that must be among the signers of every signature, if the key has one.
+    pub fn required(&self) -> Option<PartyId> {
+        self.required
     }
 
     /// The same key holder and key with a new secret (after a refresh), keeping the budget and
@@ -133,6 +148,7 @@ impl KeyShare {
             party: self.party,
             parties: self.parties.clone(),
             threshold: self.threshold,
+            required: self.required,
             public_key: self.public_key.clone(),
             budget: self.budget,
             banned: self.banned.clone(),
@@ -288,6 +304,7 @@ impl KeyShare {
             party: self.party,
             parties: &self.parties,
             threshold: self.threshold,
+            required: self.required,
             public_key: &self.public_key,
             budget: self.budget,
             banned: &self.banned,
@@ -321,6 +338,7 @@ impl KeyShare {
             party: record.party,
             parties: record.parties,
             threshold: record.threshold,
+            required: record.required,
             public_key: record.public_key,
             budget: record.budget,
             banned: record.banned,
@@ -337,6 +355,7 @@ impl fmt::Debug for KeyShare {
             .field("party", &self.party)
             .field("parties", &self.parties)
             .field("threshold", &self.threshold)
+            .field("required", &self.required)
             .field("public_key_len", &self.public_key.len())
             .field("budget", &self.budget)
             .field("banned", &self.banned)
@@ -353,6 +372,7 @@ struct ShareRecordRef<'a> {
     party: PartyId,
     parties: &'a [PartyId],
     threshold: u16,
+    required: Option<PartyId>,
     public_key: &'a [u8],
     budget: Option<SigningBudget>,
     banned: &'a [PartyId],
@@ -368,6 +388,7 @@ struct ShareRecord {
     party: PartyId,
     parties: Vec<PartyId>,
     threshold: u16,
+    required: Option<PartyId>,
     public_key: Vec<u8>,
     budget: Option<SigningBudget>,
     banned: Vec<PartyId>,

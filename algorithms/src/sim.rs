@@ -458,6 +458,7 @@ pub fn keygen(
             me,
             parties: parties.to_vec(),
             threshold,
+            required: None,
         };
         machines.push(scheme.keygen(&params)?);
     }

@@ -99,6 +99,9 @@ impl Scheme for ThresholdEcdsa {
         params: &KeygenParams,
     ) -> Result<Box<dyn Party<Output = KeyShare>>, SchemeError> {
         params.check(&INFO)?;
+        // TODO(user device): the "(n + 1)-of-(2n - t + 1)" layout that makes the user's device
+        // necessary for threshold ECDSA comes with the engine's user device support.
+        params.refuse_required(&INFO)?;
         let committee = Committee::new(params.parties.clone()).map_err(unsupported)?;
         let threshold = u8::try_from(params.threshold)
             .ok()

@@ -291,6 +291,9 @@ impl Scheme for ThresholdMlDsa {
     ) -> Result<Box<dyn Party<Output = KeyShare>>, SchemeError> {
         let info = self.info();
         params.check(info)?;
+        // TODO(user device): the "user and t of n" sharing is being built; until then a
+        // required party is refused rather than silently left optional.
+        params.refuse_required(info)?;
         let tp = lookup(
             info,
             self.set,

@@ -128,6 +128,7 @@ fn committees_outside_the_scheme_are_refused() {
                 me: PartyId(me),
                 parties,
                 threshold,
+                required: None,
             })
         };
         for (parties, me, threshold) in [
@@ -175,6 +176,7 @@ fn single_party_sessions_refuse_any_message_and_a_second_start() {
         me: PartyId(0),
         parties: vec![PartyId(0)],
         threshold: 1,
+        required: None,
     };
     let mut party = scheme.keygen(&params).unwrap();
     let err = party

@@ -125,6 +125,7 @@ fn wrong_committees_and_inputs_are_refused_before_any_message() {
             me: PartyId(0),
             parties: parties(n),
             threshold: t,
+            required: None,
         };
         let err = scheme.keygen(&params).err().unwrap();
         assert!(
@@ -524,6 +525,7 @@ fn dkg_party(me: u16, session: SessionId) -> Box<dyn Party<Output = KeyShare>> {
             me: PartyId(me),
             parties: parties(3),
             threshold: 2,
+            required: None,
         })
         .unwrap()
 }

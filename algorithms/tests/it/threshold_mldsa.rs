@@ -167,6 +167,7 @@ fn configurations_outside_the_tables_are_refused() {
             me: PartyId(0),
             parties: (0..n).map(PartyId).collect(),
             threshold: t,
+            required: None,
         };
         let err = scheme.keygen(&params).err().unwrap();
         assert!(
@@ -533,6 +534,7 @@ fn tampered_dkg(
                 me,
                 parties: parties(4),
                 threshold: 2,
+                required: None,
             };
             scheme.keygen(&params).unwrap()
         })
