@@ -48,6 +48,12 @@ impl PolicyDigest {
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
+
+    /// A digest read back from storage or from a wire message; it names a policy, it does not
+    /// prove one (compare it with the digest of a policy in hand).
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
 }
 
 impl fmt::Display for PolicyDigest {
