@@ -94,7 +94,8 @@ impl Encoder {
     }
 }
 
-fn iso(date: Date) -> String {
+/// A date as ISO 8601 (`YYYY-MM-DD`), the form policy files write it in.
+pub(crate) fn iso(date: Date) -> String {
     format!(
         "{:04}-{:02}-{:02}",
         date.year(),

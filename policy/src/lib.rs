@@ -46,6 +46,7 @@ mod digest;
 mod error;
 mod model;
 mod parse;
+mod render;
 
 pub use diff::{AlgorithmChange, DiffError, PolicyDiff, QuorumChange, diff};
 pub use digest::PolicyDigest;
