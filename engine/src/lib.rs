@@ -5,22 +5,33 @@
 //!
 //! - the [`Registry`], mapping every known algorithm to its schemes and picking the scheme that
 //!   fits a policy's quorum ([`Committee`]);
-//! - [`demo::run`], the end-to-end flow behind `qoesign demo`: create a key under the policy's
-//!   preferred algorithm, sign a document, verify the signature with the standard verifier;
+//! - [`node::Node`]: one party (a provider, or the user's device) serving key generation and
+//!   signing requests from its own store after the checks of [`admission`] (the policy in
+//!   force, the algorithm's state that day, a committee the policy describes, a fresh session);
+//! - [`coordinator::Coordinator`]: opens sessions, picks the signers from the policy's quorum,
+//!   retries without a party that falls silent, refuses or sends invalid data, and verifies
+//!   every signature with the standard verifier before returning it;
+//! - the [`transport::Transport`] parties talk over, with the in-memory
+//!   [`transport::memory::MemoryNetwork`], and the [`envelope`]s they exchange;
+//! - [`demo::run`], the end-to-end flow behind `qoesign demo`;
 //! - session identifiers bound to the policy digest ([`session_id`]);
 //! - the signature encodings `qoesign verify` reads besides the standard ones
 //!   ([`SignatureFormat`]).
 //!
-//! Sessions run in one process through the simulator of `qoesign-algorithms`; the key store,
-//! the networked transport and the coordinator come later and will use the same state machines.
-//!
-//! Nothing here logs, prints or stores a secret: key shares stay in memory, are zeroized on drop
-//! and are discarded at the end of the demo.
+//! Nothing here logs, prints or stores a secret: shares are encrypted in the store, exist in
+//! the clear only in memory, and are zeroized on drop.
 
+pub mod admission;
 mod committee;
+pub mod coordinator;
 pub mod demo;
+pub mod envelope;
+pub mod local;
+pub mod node;
 mod registry;
 mod signature_format;
+pub mod store;
+pub mod transport;
 
 pub use committee::Committee;
 pub use registry::{AlgorithmEntry, Registry, RegistryError};

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use qoesign_algorithms::{
-    ALGORITHMS, AlgorithmInfo, Scheme, SchemeKind, SignInput, VerifyError, builtin_schemes,
+    ALGORITHMS, AlgorithmInfo, KeygenParams, PartyId, Scheme, SchemeKind, SessionId, SignInput,
+    VerifyError, builtin_schemes,
 };
 
 use crate::Committee;
@@ -43,11 +44,12 @@ pub enum RegistryError {
         /// The committee asked for.
         committee: Committee,
     },
-    /// The policy requires the user's device, and no threshold scheme can yet make it a party
-    /// without which the providers cannot sign.
+    /// The policy requires the user's device, and the algorithm's threshold scheme cannot make
+    /// it a party without which the providers cannot sign.
     #[error(
-        "{algorithm} cannot yet make the user's device a required party for {committee}: a plain \
-         threshold sharing would let the providers sign without it; set user_required = false"
+        "{algorithm} cannot make the user's device a required party for {committee}: its threshold \
+         scheme would let the providers sign without it; set user_required = false or choose \
+         another algorithm"
     )]
     UserNotEnforceable {
         /// The algorithm.
@@ -112,7 +114,8 @@ impl Registry {
     /// # Errors
     ///
     /// Returns [`RegistryError::UnknownAlgorithm`], [`RegistryError::NoSchemeForQuorum`], or
-    /// [`RegistryError::UserNotEnforceable`] for a quorum that requires the user's device.
+    /// [`RegistryError::UserNotEnforceable`] for a quorum that requires the user's device when
+    /// the scheme cannot make it necessary.
     pub fn select(
         &self,
         algorithm: &str,
@@ -139,10 +142,10 @@ impl Registry {
                 committee,
             });
         };
-        // TODO(user device): making the user's share a computational requirement (an access
-        // structure built into the sharing) comes with the engine core. Until then a threshold
-        // key with the user as one more holder would not bind the user, so it is refused.
-        if committee.user_required && kind == SchemeKind::Threshold {
+        if committee.user_required
+            && kind == SchemeKind::Threshold
+            && !enforces_user(&scheme, committee)
+        {
             return Err(RegistryError::UserNotEnforceable {
                 algorithm: entry.info.id,
                 committee,
@@ -171,4 +174,21 @@ impl Registry {
         })?;
         Ok(scheme.verify(public_key, input, signature))
     }
+}
+
+/// Whether `scheme` accepts the user's device as a required holder for `committee`: it is asked
+/// for a key generation state machine with the device required (nothing runs, nothing is sent).
+fn enforces_user(scheme: &Arc<dyn Scheme>, committee: Committee) -> bool {
+    let parties: Vec<PartyId> = (0..committee.key_holders()).map(PartyId).collect();
+    let Some(&device) = parties.last() else {
+        return false;
+    };
+    let params = KeygenParams {
+        session: SessionId([0; 32]),
+        me: device,
+        parties,
+        threshold: committee.signers(),
+        required: Some(device),
+    };
+    scheme.keygen(&params).is_ok()
 }

@@ -1,8 +1,9 @@
 //! The demo flow as a library call: every algorithm with a single-party scheme, and the
 //! policy checks that come before any key is made.
 
-use getrandom::SysRng;
-use getrandom::rand_core::UnwrapErr;
+use std::sync::Arc;
+
+use qoesign_engine::admission::Refusal;
 use qoesign_engine::demo::{self, DemoError};
 use qoesign_engine::{Registry, RegistryError};
 use qoesign_policy::{DEFAULT_POLICY_TOML, Policy};
@@ -20,80 +21,58 @@ fn policy_preferring(algorithm: &str, extra: &str) -> Policy {
 
 #[test]
 fn demo_signs_with_every_single_party_algorithm() {
-    let registry = Registry::builtin();
+    let registry = Arc::new(Registry::builtin());
     for algorithm in ["ecdsa-p256", "ml-dsa-44", "ml-dsa-65", "ml-dsa-87"] {
         let policy = policy_preferring(algorithm, "");
-        let report = demo::run(
-            &policy,
-            &registry,
-            date!(2026 - 12 - 03),
-            &mut UnwrapErr(SysRng),
-        )
-        .unwrap();
+        let report = demo::run(&policy, &registry, date!(2026 - 12 - 03)).unwrap();
         assert_eq!(report.algorithm, algorithm);
         assert_eq!(report.key_holders, ["solo"]);
         assert_eq!(report.policy_digest, policy.digest());
-        let verdict = independent::verify(
-            algorithm,
-            &report.public_key,
-            &report.message,
-            &report.context,
-            &report.signature,
-        );
-        assert_eq!(verdict, Some(true), "{algorithm}");
+        assert_eq!(report.signatures.len(), 2);
+        for signed in &report.signatures {
+            let verdict = independent::verify(
+                algorithm,
+                &report.public_key,
+                &signed.message,
+                &report.context,
+                &signed.signature,
+            );
+            assert_eq!(verdict, Some(true), "{algorithm}");
+            assert_eq!(signed.signers, ["solo"]);
+        }
+        // One provider, none to spare: nothing is dropped.
+        assert_eq!(report.dropped, None);
     }
 }
 
 #[test]
 fn demo_respects_the_schedule() {
-    let registry = Registry::builtin();
+    let registry = Arc::new(Registry::builtin());
     let policy = policy_preferring("ml-dsa-44", "deprecate_on = 2027-06-01\n");
-    let err = demo::run(
-        &policy,
-        &registry,
-        date!(2027 - 06 - 01),
-        &mut UnwrapErr(SysRng),
-    )
-    .unwrap_err();
+    let err = demo::run(&policy, &registry, date!(2027 - 06 - 01)).unwrap_err();
     assert!(
         matches!(
             &err,
-            DemoError::NotAllowed {
+            DemoError::NotAllowed(Refusal::Algorithm {
                 action: "create keys",
                 ..
-            }
+            })
         ),
         "{err}"
     );
     assert!(err.to_string().contains("deprecated"), "{err}");
-    assert!(
-        demo::run(
-            &policy,
-            &registry,
-            date!(2027 - 05 - 31),
-            &mut UnwrapErr(SysRng)
-        )
-        .is_ok()
-    );
+    assert!(demo::run(&policy, &registry, date!(2027 - 05 - 31)).is_ok());
 }
 
 #[test]
 fn default_policy_runs_and_threshold_quorums_are_refused() {
-    let registry = Registry::builtin();
+    let registry = Arc::new(Registry::builtin());
     let known = registry.known_ids();
     let default = Policy::parse(DEFAULT_POLICY_TOML, "default", &known).unwrap();
-    assert!(
-        demo::run(
-            &default,
-            &registry,
-            default.issued(),
-            &mut UnwrapErr(SysRng)
-        )
-        .is_ok()
-    );
+    assert!(demo::run(&default, &registry, default.issued()).is_ok());
     // v1 is 3 of 5 providers plus the user's device, which no threshold scheme enforces yet.
     let v1 = Policy::load(&crate::example("v1-classical.toml"), &known).unwrap();
-    let err = demo::run(&v1, &registry, v1.issued(), &mut UnwrapErr(SysRng)).unwrap_err();
+    let err = demo::run(&v1, &registry, v1.issued()).unwrap_err();
     assert!(
         matches!(
             err,

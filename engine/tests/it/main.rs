@@ -9,6 +9,7 @@
 )]
 
 mod cli;
+mod coordinator;
 mod demo;
 mod registry;
 

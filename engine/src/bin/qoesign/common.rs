@@ -1,10 +1,8 @@
-//! Helpers shared by the commands: loading the policy, today's date, the random generator.
+//! Helpers shared by the commands: loading the policy and today's date.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
-use getrandom::SysRng;
-use getrandom::rand_core::UnwrapErr;
 use qoesign_engine::Registry;
 use qoesign_policy::{DEFAULT_POLICY_NAME, DEFAULT_POLICY_TOML, Date, Policy};
 use time::macros::format_description;
@@ -45,10 +43,4 @@ pub(crate) fn day(date: Option<&str>) -> anyhow::Result<Date> {
         Some(text) => Date::parse(text, format_description!("[year]-[month]-[day]"))
             .with_context(|| format!("--date: expected a date like 2026-12-01, got `{text}`")),
     }
-}
-
-/// The operating system's random generator. A failing OS generator leaves nothing safe to do,
-/// so it aborts the command (`UnwrapErr` panics) rather than continue with weak randomness.
-pub(crate) fn os_rng() -> UnwrapErr<SysRng> {
-    UnwrapErr(SysRng)
 }

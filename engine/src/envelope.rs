@@ -1,0 +1,249 @@
+//! What the engine's parties say to each other: requests from the coordinator, protocol
+//! messages between key holders, and the outcome each party reports.
+//!
+//! Envelopes travel as bytes over a [`crate::transport::Transport`], which authenticates the
+//! sender; nothing in an envelope claims who sent it. The encoding is postcard behind a
+//! version byte, so a party of another release is told apart from a party sending garbage.
+
+use qoesign_algorithms::{PartyId, SessionId, SignInput};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+#[cfg(doc)]
+use crate::store::CredentialId;
+use crate::store::Holder;
+
+/// The envelope encoding this build speaks.
+pub const ENVELOPE_VERSION: u8 = 1;
+
+/// Everything parties send each other.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Envelope {
+    /// Coordinator to key holder: take part in a key generation.
+    Keygen(KeygenRequest),
+    /// Coordinator to signer: take part in a signature.
+    Sign(SignRequest),
+    /// Key holder to key holder: one message of a running protocol. The bytes carry the
+    /// scheme's own header (session, sender index), which the scheme checks.
+    Protocol {
+        /// The session the message belongs to.
+        session: SessionId,
+        /// The scheme's message.
+        bytes: Vec<u8>,
+    },
+    /// Party to coordinator: how a session ended for it.
+    Outcome {
+        /// The session.
+        session: SessionId,
+        /// What happened.
+        outcome: Outcome,
+    },
+    /// Coordinator to parties: stop working on a session (it was retried or abandoned).
+    Cancel {
+        /// The session.
+        session: SessionId,
+    },
+}
+
+/// The request that opens a key generation session.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct KeygenRequest {
+    /// The fresh session identifier, bound to the policy digest.
+    pub session: SessionId,
+    /// The policy the session runs under; every party must have accepted it.
+    pub policy_digest: [u8; 32],
+    /// The identifier the new credential gets at every party ([`CredentialId`] bytes).
+    pub credential: [u8; 16],
+    /// The person the key belongs to.
+    pub owner: String,
+    /// The algorithm of the key.
+    pub algorithm: String,
+    /// The scheme that runs it.
+    pub scheme: String,
+    /// Every key holder by name and index.
+    pub holders: Vec<Holder>,
+    /// Signers per signature, the required holder included.
+    pub threshold: u16,
+    /// The holder without whom no signature exists (the user's device), if the policy wants one.
+    pub required: Option<PartyId>,
+    /// When the coordinator opened the session.
+    pub created: OffsetDateTime,
+}
+
+/// The request that opens a signing session.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SignRequest {
+    /// The fresh session identifier, bound to the policy digest.
+    pub session: SessionId,
+    /// The policy the session runs under.
+    pub policy_digest: [u8; 32],
+    /// The credential to sign with ([`CredentialId`] bytes).
+    pub credential: [u8; 16],
+    /// Its algorithm, which every signer checks against its own record and the policy.
+    pub algorithm: String,
+    /// The signers of this session by name and index.
+    pub signers: Vec<Holder>,
+    /// What is signed.
+    pub input: WireInput,
+}
+
+/// [`SignInput`] on the wire.
+#[derive(Clone, Serialize, Deserialize)]
+pub enum WireInput {
+    /// The document and its context string.
+    Message {
+        /// The document.
+        message: Vec<u8>,
+        /// The context string.
+        context: Vec<u8>,
+    },
+    /// The caller's digest of the document.
+    Digest(Vec<u8>),
+    /// FIPS 204 external μ.
+    ExternalMu(Vec<u8>),
+}
+
+impl std::fmt::Debug for WireInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Documents may be confidential: sizes only, as SignInput does.
+        match self {
+            Self::Message { message, context } => f
+                .debug_struct("Message")
+                .field("message_len", &message.len())
+                .field("context_len", &context.len())
+                .finish(),
+            Self::Digest(d) => f.debug_struct("Digest").field("len", &d.len()).finish(),
+            Self::ExternalMu(_) => f.write_str("ExternalMu"),
+        }
+    }
+}
+
+impl From<&SignInput> for WireInput {
+    fn from(input: &SignInput) -> Self {
+        match input {
+            SignInput::Message { message, context } => Self::Message {
+                message: message.clone(),
+                context: context.clone(),
+            },
+            SignInput::Digest(d) => Self::Digest(d.clone()),
+            SignInput::ExternalMu(mu) => Self::ExternalMu(mu.to_vec()),
+        }
+    }
+}
+
+impl WireInput {
+    /// The input as the schemes take it.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`EnvelopeError::Malformed`] for an external μ that is not 64 bytes.
+    pub fn to_input(&self) -> Result<SignInput, EnvelopeError> {
+        Ok(match self {
+            Self::Message { message, context } => {
+                SignInput::with_context(message.clone(), context.clone())
+            }
+            Self::Digest(d) => SignInput::Digest(d.clone()),
+            Self::ExternalMu(mu) => {
+                SignInput::ExternalMu(mu.as_slice().try_into().map_err(|_| {
+                    EnvelopeError::Malformed(format!("external mu has {} bytes, not 64", mu.len()))
+                })?)
+            }
+        })
+    }
+}
+
+/// How a session ended for one party.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Outcome {
+    /// Key generation finished and the share is stored.
+    KeyCreated {
+        /// The public key in its standard encoding.
+        public_key: Vec<u8>,
+    },
+    /// Signing finished.
+    Signed {
+        /// The signature in its standard encoding.
+        signature: Vec<u8>,
+        /// Protocol attempts it took.
+        attempts: u32,
+    },
+    /// The party refused to take part; nothing was changed.
+    Refused {
+        /// Why, in words for the operator.
+        reason: String,
+    },
+    /// The protocol failed at this party.
+    Failed {
+        /// The party the protocol blames, by name, when it can tell.
+        culprit: Option<String>,
+        /// Parties this party waited for in vain when a round timed out.
+        silent: Vec<String>,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// An envelope that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnvelopeError {
+    /// Written by another release of the envelope encoding.
+    #[error("envelope version {found}, this build speaks {ENVELOPE_VERSION}")]
+    Version {
+        /// The version byte found.
+        found: u8,
+    },
+    /// Not an envelope.
+    #[error("malformed envelope: {0}")]
+    Malformed(String),
+}
+
+impl Envelope {
+    /// The envelope's bytes.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`EnvelopeError::Malformed`] only on a serialization bug.
+    pub fn encode(&self) -> Result<Vec<u8>, EnvelopeError> {
+        let mut bytes = vec![ENVELOPE_VERSION];
+        let body =
+            postcard::to_stdvec(self).map_err(|e| EnvelopeError::Malformed(e.to_string()))?;
+        bytes.extend_from_slice(&body);
+        Ok(bytes)
+    }
+
+    /// Reads an envelope.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`EnvelopeError::Version`] for another encoding version and
+    /// [`EnvelopeError::Malformed`] for bytes that do not decode or carry trailing bytes.
+    pub fn decode(bytes: &[u8]) -> Result<Self, EnvelopeError> {
+        let (&version, body) = bytes
+            .split_first()
+            .ok_or_else(|| EnvelopeError::Malformed("empty".to_owned()))?;
+        if version != ENVELOPE_VERSION {
+            return Err(EnvelopeError::Version { found: version });
+        }
+        let (envelope, rest) = postcard::take_from_bytes::<Self>(body)
+            .map_err(|e| EnvelopeError::Malformed(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(EnvelopeError::Malformed(format!(
+                "{} trailing bytes",
+                rest.len()
+            )));
+        }
+        Ok(envelope)
+    }
+
+    /// The session the envelope is about.
+    pub fn session(&self) -> SessionId {
+        match self {
+            Self::Keygen(r) => r.session,
+            Self::Sign(r) => r.session,
+            Self::Protocol { session, .. }
+            | Self::Outcome { session, .. }
+            | Self::Cancel { session } => *session,
+        }
+    }
+}
