@@ -432,7 +432,7 @@ impl Scheme for Composite {
         let mldsa = self.mldsa.keygen(&half(0))?;
         let ecdsa = self.ecdsa.keygen(&half(1))?;
         let info = self.info;
-        let (me, threshold) = (params.me, params.threshold);
+        let (me, threshold, required) = (params.me, params.threshold, params.required);
         let combine = Box::new(move |a: KeyShare, b: KeyShare| {
             let public_key = [a.public_key(), b.public_key()].concat();
             let encode = |share: &KeyShare| share.to_bytes().map_err(|e| e.to_string());
@@ -442,9 +442,13 @@ impl Scheme for Composite {
             )
             .map_err(ProtocolError::Internal)?;
             let parties = a.parties().to_vec();
-            Ok(KeyShare::new(
-                info, me, parties, threshold, public_key, secret,
-            ))
+            let share = KeyShare::new(info, me, parties, threshold, public_key, secret);
+            // Each half made the required holder necessary in its own way; the composite
+            // records it so signer sets without it are refused up front.
+            Ok(match required {
+                Some(device) => share.with_required(device),
+                None => share,
+            })
         });
         let framing = Framing {
             info,

@@ -54,6 +54,7 @@
 pub mod composite;
 mod error;
 mod framing;
+mod hosted;
 mod identity;
 mod input;
 pub mod mldsa;

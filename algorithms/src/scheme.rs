@@ -200,13 +200,13 @@ impl SignParams {
                 format!("signer {outsider} holds no share of this key"),
             ));
         }
-        if let Some(required) = share.required() {
-            if !self.signers.contains(&required) {
-                return Err(unsupported(
-                    info,
-                    format!("the key cannot sign without {required}, which is not a signer"),
-                ));
-            }
+        if let Some(required) = share.required()
+            && !self.signers.contains(&required)
+        {
+            return Err(unsupported(
+                info,
+                format!("the key cannot sign without {required}, which is not a signer"),
+            ));
         }
         if self.signers.len() < usize::from(share.threshold()) {
             return Err(unsupported(

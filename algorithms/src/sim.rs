@@ -451,6 +451,22 @@ pub fn keygen(
     session: SessionId,
     rng: &mut dyn CryptoRng,
 ) -> Result<Vec<KeyShare>, SessionError> {
+    keygen_with_required(scheme, parties, threshold, None, session, rng)
+}
+
+/// [`keygen`] of a key that cannot sign without `required` ([`KeygenParams::required`]).
+///
+/// # Errors
+///
+/// As [`keygen`].
+pub fn keygen_with_required(
+    scheme: &dyn Scheme,
+    parties: &[PartyId],
+    threshold: u16,
+    required: Option<PartyId>,
+    session: SessionId,
+    rng: &mut dyn CryptoRng,
+) -> Result<Vec<KeyShare>, SessionError> {
     let mut machines = Vec::with_capacity(parties.len());
     for &me in parties {
         let params = KeygenParams {
@@ -458,7 +474,7 @@ pub fn keygen(
             me,
             parties: parties.to_vec(),
             threshold,
-            required: None,
+            required,
         };
         machines.push(scheme.keygen(&params)?);
     }

@@ -32,6 +32,15 @@
 //! - The library draws its randomness from the operating system (`rand::rng`), not from the
 //!   generator passed to [`Party::start`].
 //!
+//! # The user's device as a required holder
+//!
+//! With [`KeygenParams::required`] set, the key is an ordinary (n + 1)-of-(2n − t + 1) DKLs23
+//! key in which the device holds n − t + 1 indices ([`crate::hosted`]): t providers and the
+//! device sign, all n providers together cannot. Every signing session then runs n + 1 DKLs23
+//! members (the device's indices inside the device's process) and key generation runs over
+//! 2n − t + 1 members, so its cost grows with n². Refresh and repair of such keys are not
+//! provided yet.
+//!
 //! # Limits
 //!
 //! A wrong final-round value (w_i, u_i) makes the combined signature fail its check; the
@@ -99,9 +108,9 @@ impl Scheme for ThresholdEcdsa {
         params: &KeygenParams,
     ) -> Result<Box<dyn Party<Output = KeyShare>>, SchemeError> {
         params.check(&INFO)?;
-        // TODO(user device): the "(n + 1)-of-(2n - t + 1)" layout that makes the user's device
-        // necessary for threshold ECDSA comes with the engine's user device support.
-        params.refuse_required(&INFO)?;
+        if params.required.is_some() {
+            return crate::hosted::keygen(self, params);
+        }
         let committee = Committee::new(params.parties.clone()).map_err(unsupported)?;
         let threshold = u8::try_from(params.threshold)
             .ok()
@@ -130,6 +139,9 @@ impl Scheme for ThresholdEcdsa {
     ) -> Result<Box<dyn Party<Output = Signed>>, SchemeError> {
         share.check_scheme(&INFO)?;
         params.check(&INFO, share)?;
+        if share.required().is_some() {
+            return crate::hosted::sign(self, share, params);
+        }
         let threshold = usize::from(share.threshold());
         if params.signers.len() != threshold {
             return Err(unsupported(format!(

@@ -49,6 +49,14 @@ pub fn repair_helper(
     params: &RepairParams,
 ) -> Result<Box<dyn Party<Output = ()>>, SchemeError> {
     share.check_scheme(&INFO)?;
+    // TODO(hosted keys): a key whose required holder holds several indices would need every
+    // one of them refreshed or repaired together; until that is built such keys are re-issued
+    // by a new key generation instead.
+    if share.required().is_some() {
+        return Err(super::wrong_share(
+            "repair of a key with a required holder is not supported; re-issue the key".to_owned(),
+        ));
+    }
     let (committee, record) = open(share)?;
     let helpers = helper_indices(&committee, params, share.threshold())?;
     let mut session = params.helpers.clone();
