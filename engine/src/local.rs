@@ -99,16 +99,18 @@ impl LocalCluster {
             None => stored_policy(dir, passphrase, registry)?,
         };
         let mut parties = policy.quorum().providers().to_vec();
+        // Devices that hold keys from earlier runs keep serving them; a new owner gets a device
+        // only when the policy makes devices key holders.
         let mut devices: Vec<String> = existing_devices(dir);
-        for owner in owners {
-            let device = device_name(owner);
-            if !devices.contains(&device) {
-                devices.push(device);
+        if policy.quorum().user_required() {
+            for owner in owners {
+                let device = device_name(owner);
+                if !devices.contains(&device) {
+                    devices.push(device);
+                }
             }
         }
-        if policy.quorum().user_required() || !devices.is_empty() {
-            parties.extend(devices.iter().cloned());
-        }
+        parties.extend(devices.iter().cloned());
         let network = MemoryNetwork::new();
         let mut nodes = Vec::with_capacity(parties.len());
         for name in &parties {

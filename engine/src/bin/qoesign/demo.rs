@@ -4,13 +4,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use qoesign_engine::Registry;
-use qoesign_engine::coordinator::{Failure, FailureKind};
 use qoesign_engine::demo::{self, DemoReport, DemoSignature};
 use qoesign_engine::node::Approval;
 use serde::Serialize;
 
 use crate::common::PolicyArgs;
 use crate::policy::warnings;
+use crate::report::{SessionJson, sessions_json};
 
 /// The `--json` output. The field names are a contract with scripts: keep them stable. The
 /// top-level signature fields describe the first signature; `signatures` has every one.
@@ -42,20 +42,6 @@ struct SignatureJson {
     attempts: u32,
     sessions: Vec<SessionJson>,
     verified: bool,
-}
-
-#[derive(Serialize)]
-struct SessionJson {
-    session: String,
-    signers: Vec<String>,
-    failures: Vec<FailureJson>,
-}
-
-#[derive(Serialize)]
-struct FailureJson {
-    party: String,
-    kind: &'static str,
-    detail: Option<String>,
 }
 
 pub(crate) fn run(args: &PolicyArgs, json: bool) -> anyhow::Result<ExitCode> {
@@ -158,15 +144,7 @@ fn to_json(report: &DemoReport) -> DemoJson {
             signature: hex::encode(&s.signature),
             signers: s.signers.clone(),
             attempts: s.attempts,
-            sessions: s
-                .sessions
-                .iter()
-                .map(|session| SessionJson {
-                    session: session.session.to_string(),
-                    signers: session.signers.iter().map(|h| h.name.clone()).collect(),
-                    failures: session.failures.iter().map(failure_json).collect(),
-                })
-                .collect(),
+            sessions: sessions_json(&s.sessions),
             verified: true,
         })
         .collect();
@@ -188,19 +166,6 @@ fn to_json(report: &DemoReport) -> DemoJson {
         user_device: user_device(report),
         dropped: report.dropped.clone(),
         signatures,
-    }
-}
-
-fn failure_json(failure: &Failure) -> FailureJson {
-    let (kind, detail) = match &failure.kind {
-        FailureKind::Silent => ("silent", None),
-        FailureKind::Refused(why) => ("refused", Some(why.clone())),
-        FailureKind::Misbehaved(why) => ("misbehaved", Some(why.clone())),
-    };
-    FailureJson {
-        party: failure.party.clone(),
-        kind,
-        detail,
     }
 }
 

@@ -6,7 +6,9 @@
 mod algorithms;
 mod common;
 mod demo;
+mod local;
 mod policy;
+mod report;
 mod verify;
 
 use std::path::PathBuf;
@@ -60,6 +62,58 @@ enum Command {
         #[arg(long, value_name = "FORMAT", default_value = "standard")]
         sig_format: String,
     },
+    /// Create a key for OWNER held by every party of the policy (stores in --store DIR).
+    Keygen {
+        #[command(flatten)]
+        store: local::StoreArgs,
+        /// The person the key is for; their device holds a share when the policy requires it.
+        #[arg(long, value_name = "NAME")]
+        owner: String,
+        /// Algorithm identifier (default: the policy's preferred algorithm).
+        #[arg(long, value_name = "ID")]
+        alg: Option<String>,
+        /// Policy to accept in every store first (default: the one in force there; the
+        /// embedded default for a new directory).
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Print JSON: credential, public_key (hex) and more.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign with a credential of --store DIR: a message (hex or file), a digest or FIPS 204 mu.
+    Sign {
+        #[command(flatten)]
+        store: local::StoreArgs,
+        /// The credential identifier (32 hex characters).
+        #[arg(long, value_name = "ID")]
+        credential: String,
+        /// Message, hex.
+        #[arg(long, value_name = "HEX")]
+        msg: Option<String>,
+        /// Message, read from a file.
+        #[arg(long, value_name = "FILE")]
+        msg_file: Option<PathBuf>,
+        /// The caller's digest of the document, hex (SHA-256 for ECDSA P-256).
+        #[arg(long, value_name = "HEX")]
+        digest: Option<String>,
+        /// FIPS 204 external mu, hex (64 bytes).
+        #[arg(long, value_name = "HEX")]
+        mu: Option<String>,
+        /// Context string, hex (ML-DSA and composites with a message; default empty).
+        #[arg(long, value_name = "HEX")]
+        ctx: Option<String>,
+        /// Print JSON: signature (hex), signers, sessions and their failures.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the credentials of --store DIR with their state and use at every party.
+    Credentials {
+        #[command(flatten)]
+        store: local::StoreArgs,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Create a key under the policy's preferred algorithm, sign a document, verify it.
     Demo {
         #[command(flatten)]
@@ -108,6 +162,34 @@ fn main() -> ExitCode {
             return verify::run(&args);
         }
         Command::Demo { policy, json } => demo::run(&policy, json),
+        Command::Keygen {
+            store,
+            owner,
+            alg,
+            policy,
+            json,
+        } => local::keygen(&store, &owner, alg.as_deref(), policy.as_deref(), json),
+        Command::Sign {
+            store,
+            credential,
+            msg,
+            msg_file,
+            digest,
+            mu,
+            ctx,
+            json,
+        } => {
+            let what = local::SignArgs {
+                credential: &credential,
+                msg: msg.as_deref(),
+                msg_file: msg_file.as_deref(),
+                digest: digest.as_deref(),
+                mu: mu.as_deref(),
+                ctx: ctx.as_deref(),
+            };
+            local::sign(&store, &what, json)
+        }
+        Command::Credentials { store, json } => local::credentials(&store, json),
     };
     match result {
         Ok(code) => code,
