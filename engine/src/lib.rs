@@ -13,6 +13,9 @@
 //!   every signature with the standard verifier before returning it;
 //! - the [`transport::Transport`] parties talk over, with the in-memory
 //!   [`transport::memory::MemoryNetwork`], and the [`envelope`]s they exchange;
+//! - [`store::Store`]: each party's key store, one redb file holding its credentials, its key
+//!   shares and metadata sealed at rest under an Argon2id passphrase key, the policies it
+//!   accepted and the sessions it claimed;
 //! - [`demo::run`], the end-to-end flow behind `qoesign demo`;
 //! - session identifiers bound to the policy digest ([`session_id`]);
 //! - the signature encodings `qoesign verify` reads besides the standard ones

@@ -12,6 +12,7 @@ mod cli;
 mod coordinator;
 mod demo;
 mod registry;
+mod store;
 
 use std::path::PathBuf;
 
