@@ -21,6 +21,53 @@
 //!   parallel on the rayon thread pool.
 //! - **Parameters** are the paper's tables, exactly ([`ThresholdParams`]).
 //!
+//! # A required party: "the user and t of n"
+//!
+//! [`crate::KeygenParams::required`] names a key holder without whom no set of signers, not
+//! even all the others, can sign: the user's device of a policy "n providers, t of them, and
+//! the user". The scheme builds this into the sharing ([`partition::Structure::Required`]):
+//!
+//! - **Parties** are the n providers and the user U, N = n + 1 <= 6 holders, so n <= 5; the
+//!   threshold counts U: `KeygenParams { parties: n + 1 ids, threshold: t + 1, required:
+//!   Some(U) }`. Internally the providers are numbered 0..n-1 in id order and U is party n.
+//! - **Secrets** are those of the providers' t-of-n sharing (one per subset of n - t + 1
+//!   providers) plus one more, s_{U}, held by U alone; s = s_{U} + the sum of the others. No
+//!   set of providers, not even all n, knows s_{U}; U alone knows only s_{U}.
+//! - **Signing** takes exactly U and t providers. U uses s_{U}; the providers split theirs by
+//!   the paper's t-of-n tables, relabelled over the providers' ordering (digest §4). A set
+//!   without U is refused before anything is computed, and would fail anyway: without s_{U}
+//!   the responses do not sum to a response for s, and Combine never releases a signature.
+//! - **Key generation** is the same four-round DKG over the new subset list; U leads {U}, whose
+//!   K_S travels nowhere (the subset has no other member). Every DKG hash binds the
+//!   configuration (level, T, N, a required party or not, K) and the holders in index order,
+//!   so parties that disagree on the structure or on who is required abort in round 3; the
+//!   blame behaviour is the plain DKG's. Signing commitments bind the configuration too.
+//! - **t = 1** ("the user and any one provider") is supported: the providers share one secret,
+//!   held by all of them, and each signer then combines one secret, as in the paper's (2, 2).
+//!   **n = 1** (the user and a single provider, both required) is the (2, 2) sharing with the
+//!   user as one of the two parties; it uses its own derived row like every other shape.
+//!   **t = n** needs every party, like the paper's (N, N).
+//! - **Parameters** are not in the paper. [`derivation`] writes the paper's procedure (digest §5)
+//!   as code and checks that it gives back the published rows; the derived rows
+//!   ([`ThresholdParams::lookup_with_required`], [`ThresholdParams::all_with_required`]) come
+//!   from it, with B for the largest load m(t, n), T = t + 1 signers, the target p chosen to
+//!   minimise K over a 0.1 grid of -log2 p, and p_glob measured. Each row records its inputs
+//!   ([`Derivation`]), its measured per-attempt success with two standard errors and its
+//!   budget log2 Q_s recomputed as in digest §6.1. The generator is an ignored unit test of
+//!   [`derivation`] (the command is there); it runs in the release profile.
+//! - **Cost.** Three rounds per attempt, as always; each party sends 32 + K (w + z) bytes per
+//!   attempt in the paper's count ([`MessageSizes`] for the exact sizes), K per row in
+//!   `derived.rs`. The engine's default, ML-DSA-65 with the user and 3 of 5 providers, has
+//!   K = 403: 3.07 MB per party per attempt, success 0.50 +- 0.05 per attempt (about two
+//!   attempts per signature), budget 2^27.4 signing-oracle calls. Its sharing needs fewer
+//!   slots than the paper's 4-of-6 (K = 804), because each provider combines at most 4 subset
+//!   secrets instead of 5. Rows with the same T and load (every t = 1 row, for example) are
+//!   the same design and differ only within the measurement's noise, which decided the
+//!   target p between candidates of equal K.
+//! - **Limits.** n <= 5 (N <= 6, as for the paper's tables). The budget per holder is
+//!   Q_s / (n + 1), and the user's device spends its units on every signature, as every
+//!   signer does.
+//!
 //! # Signing budget
 //!
 //! The paper's unforgeability theorem holds for a bounded number Q_s of signing-oracle calls.
@@ -50,6 +97,8 @@
 //! summed partial secret, masks, c times the secret) are zeroized when dropped.
 
 mod combine;
+pub mod derivation;
+mod derived;
 mod dkg;
 mod framing;
 mod key;
@@ -73,10 +122,10 @@ use crate::{
     SchemeKind, SecretBytes, SignInput, SignParams, Signed, VerifyError, known, single,
 };
 
-pub use params::{MAX_PARTIES, MIN_THRESHOLD, ThresholdParams, UnsupportedConfig};
+pub use params::{Derivation, MAX_PARTIES, MIN_THRESHOLD, ThresholdParams, UnsupportedConfig};
 
 use key::{ShareSecret, SubsetSeed, subset_secret};
-use partition::{Mask, subsets};
+use partition::Mask;
 
 /// The most attempts one signing session makes before giving up; each costs one unit of every
 /// signer's budget. At the lowest measured per-attempt success (0.42), sixteen attempts all
@@ -138,18 +187,50 @@ pub fn dangerous_trusted_dealer(
     parties: &[PartyId],
     rng: &mut dyn CryptoRng,
 ) -> Result<Vec<KeyShare>, SchemeError> {
+    dangerous_trusted_dealer_with_required(set, threshold, parties, None, rng)
+}
+
+/// [`dangerous_trusted_dealer`] for a key with a required party: `threshold` counts it, so
+/// "the user and t of n" is `threshold` t + 1 of n + 1 `parties`, `required` among them.
+///
+/// # Security
+///
+/// As [`dangerous_trusted_dealer`]: for tests only.
+///
+/// # Errors
+///
+/// Returns [`SchemeError::UnsupportedCommittee`] for a configuration outside the tables, a
+/// party listed twice, or a required party that is not among the parties.
+pub fn dangerous_trusted_dealer_with_required(
+    set: ParameterSet,
+    threshold: u16,
+    parties: &[PartyId],
+    required: Option<PartyId>,
+    rng: &mut dyn CryptoRng,
+) -> Result<Vec<KeyShare>, SchemeError> {
     let info = info(set);
     crate::scheme::check_distinct(info, parties)?;
-    let mut sorted = parties.to_vec();
-    sorted.sort_unstable();
-    let params = lookup(info, set, usize::from(threshold), parties.len())?;
+    if let Some(required) = required.filter(|r| !parties.contains(r)) {
+        return Err(unsupported(
+            info,
+            format!("the required party {required} is not among the parties"),
+        ));
+    }
+    let ordered = key::ordering(parties, required);
+    let params = lookup(
+        info,
+        set,
+        usize::from(threshold),
+        parties.len(),
+        required.is_some(),
+    )?;
     let mldsa = set.params();
     let mut rho = [0u8; 32];
     rng.fill_bytes(&mut rho);
     let a_hat = expand_a(&rho, mldsa);
     let mut seeds: Vec<SubsetSeed> = Vec::new();
     let mut t = vec![Poly::default(); mldsa.k];
-    for mask in subsets(params.threshold, params.parties) {
+    for mask in params.structure().subsets() {
         let mut seed = SubsetSeed {
             mask,
             seed: [0; 64],
@@ -162,11 +243,12 @@ pub fn dangerous_trusted_dealer(
     let public_key = VerifyingKey::from_t(set, &rho, a_hat, &t).encode();
     let setup = ShareContext {
         info,
-        parties: sorted.clone(),
+        parties: ordered.clone(),
+        required,
         params,
     };
-    let mut shares = Vec::with_capacity(sorted.len());
-    for (index, &party) in sorted.iter().enumerate() {
+    let mut shares = Vec::with_capacity(ordered.len());
+    for (index, &party) in ordered.iter().enumerate() {
         let index = u8::try_from(index).unwrap_or(u8::MAX);
         let held = seeds
             .iter()
@@ -207,13 +289,15 @@ pub(crate) struct SecretPolys(pub(crate) Vec<Poly>);
 /// What every share of one key has in common.
 struct ShareContext {
     info: &'static SchemeInfo,
+    /// In index order (see [`key::ordering`]).
     parties: Vec<PartyId>,
+    required: Option<PartyId>,
     params: &'static ThresholdParams,
 }
 
 impl ShareContext {
     fn share(&self, party: PartyId, public_key: Vec<u8>, secret: SecretBytes) -> KeyShare {
-        KeyShare::new(
+        let share = KeyShare::new(
             self.info,
             party,
             self.parties.clone(),
@@ -221,7 +305,11 @@ impl ShareContext {
             public_key,
             secret,
         )
-        .with_budget(self.params.responses_per_party())
+        .with_budget(self.params.responses_per_party());
+        match self.required {
+            Some(required) => share.with_required(required),
+            None => share,
+        }
     }
 }
 
@@ -230,6 +318,7 @@ fn new_share(setup: &dkg::KeygenSetup, public_key: Vec<u8>, secret: SecretBytes)
     ShareContext {
         info: setup.info,
         parties: setup.parties.clone(),
+        required: setup.required,
         params: setup.params,
     }
     .share(setup.me, public_key, secret)
@@ -276,8 +365,10 @@ fn lookup(
     set: ParameterSet,
     threshold: usize,
     parties: usize,
+    required: bool,
 ) -> Result<&'static ThresholdParams, SchemeError> {
-    ThresholdParams::lookup(set, threshold, parties).map_err(|e| unsupported(info, e.to_string()))
+    ThresholdParams::lookup_with_required(set, threshold, parties, required)
+        .map_err(|e| unsupported(info, e.to_string()))
 }
 
 impl Scheme for ThresholdMlDsa {
@@ -291,22 +382,19 @@ impl Scheme for ThresholdMlDsa {
     ) -> Result<Box<dyn Party<Output = KeyShare>>, SchemeError> {
         let info = self.info();
         params.check(info)?;
-        // TODO(user device): the "user and t of n" sharing is being built; until then a
-        // required party is refused rather than silently left optional.
-        params.refuse_required(info)?;
         let tp = lookup(
             info,
             self.set,
             usize::from(params.threshold),
             params.parties.len(),
+            params.required.is_some(),
         )?;
-        let mut parties = params.parties.clone();
-        parties.sort_unstable();
         let setup = dkg::KeygenSetup {
             info,
             session: params.session,
             me: params.me,
-            parties,
+            parties: key::ordering(&params.parties, params.required),
+            required: params.required,
             params: tp,
         };
         let party = dkg::Dkg::new(setup).map_err(|reason| unsupported(info, reason))?;
@@ -331,13 +419,20 @@ impl Scheme for ThresholdMlDsa {
                 ),
             ));
         }
-        let tp = lookup(info, self.set, threshold, share.parties().len())?;
+        let required = share.required();
+        let tp = lookup(
+            info,
+            self.set,
+            threshold,
+            share.parties().len(),
+            required.is_some(),
+        )?;
         let wrong_share = |reason: String| SchemeError::WrongShare {
             scheme: info.id,
             reason,
         };
         let secret = ShareSecret::from_secret_bytes(share.secret()).map_err(wrong_share)?;
-        let index = key::index_of(share.parties(), share.party());
+        let index = key::index_of(share.parties(), required, share.party());
         if index != Some(secret.index) {
             return Err(wrong_share(format!(
                 "the share's secret is for index {}, its holder is at {index:?}",
@@ -359,9 +454,12 @@ impl Scheme for ThresholdMlDsa {
         let mut signers: Vec<(PartyId, u8)> = params
             .signers
             .iter()
-            .map(|&p| (p, key::index_of(share.parties(), p).unwrap_or(u8::MAX)))
+            .map(|&p| {
+                let index = key::index_of(share.parties(), required, p);
+                (p, index.unwrap_or(u8::MAX))
+            })
             .collect();
-        signers.sort_unstable();
+        signers.sort_unstable_by_key(|&(_, index)| index);
         let setup = signing::SignerSetup {
             info,
             session: params.session,

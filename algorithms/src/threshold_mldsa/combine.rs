@@ -23,15 +23,28 @@ pub(crate) fn combine(
     z: &[Poly],
     params: &Params,
 ) -> Option<Vec<u8>> {
-    if z.iter().any(|p| p.exceeds(params.gamma1 - params.beta)) {
+    if !z_fits(z, params) {
         return None;
     }
     let mut c_hat = sample_in_ball(c_tilde, params.tau);
     c_hat.ntt();
     let u = key.approx_w(&c_hat, z);
+    let hint = hint_for(w, &u, params)?;
+    let signature = sig_encode(c_tilde, z, &hint, params);
+    key.verify_mu(mu, &signature).then_some(signature)
+}
+
+/// ||z||_inf < gamma1 - beta.
+pub(crate) fn z_fits(z: &[Poly], params: &Params) -> bool {
+    !z.iter().any(|p| p.exceeds(params.gamma1 - params.beta))
+}
+
+/// The hint that takes u (the verifier's w'_approx) to HighBits(w), or `None` when some
+/// coefficient of delta = w - u exceeds gamma2 or the hint has more than omega ones.
+pub(crate) fn hint_for(w: &[Poly], u: &[Poly], params: &Params) -> Option<Vec<Poly>> {
     let mut ones = 0usize;
     let mut hint = Vec::with_capacity(w.len());
-    for (wi, ui) in w.iter().zip(&u) {
+    for (wi, ui) in w.iter().zip(u) {
         let mut hi = Poly::default();
         for ((&wc, &uc), hc) in wi.0.iter().zip(&ui.0).zip(&mut hi.0) {
             let delta = centred(caddq(wc - uc));
@@ -43,9 +56,5 @@ pub(crate) fn combine(
         }
         hint.push(hi);
     }
-    if ones > params.omega {
-        return None;
-    }
-    let signature = sig_encode(c_tilde, z, &hint, params);
-    key.verify_mu(mu, &signature).then_some(signature)
+    (ones <= params.omega).then_some(hint)
 }

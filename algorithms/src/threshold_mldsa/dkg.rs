@@ -39,7 +39,7 @@ use super::framing::{self, Framing, malformed};
 use super::key::{ShareSecret, SubsetSeed, subset_secret};
 use super::mask::mlwe_image;
 use super::messages::{KeygenMessage, SubsetKey};
-use super::partition::{Mask, held_by, subsets};
+use super::partition::{Mask, Structure};
 use super::{ThresholdParams, add_mod_q, commitment_len};
 
 const COMMIT_TAG: &[u8] = b"qoesign/threshold-ml-dsa/v1/dkg-commit";
@@ -53,8 +53,11 @@ pub(crate) struct KeygenSetup {
     pub(crate) info: &'static SchemeInfo,
     pub(crate) session: SessionId,
     pub(crate) me: PartyId,
-    /// Every key holder, sorted; a party's index is its position here.
+    /// Every key holder in index order (sorted, a required party last); a party's index is its
+    /// position here.
     pub(crate) parties: Vec<PartyId>,
+    /// The party without whom no signature exists, if the key has one.
+    pub(crate) required: Option<PartyId>,
     pub(crate) params: &'static ThresholdParams,
 }
 
@@ -150,16 +153,20 @@ impl Dkg {
         self.setup.params.set.params()
     }
 
-    fn threshold_shape(&self) -> (u8, u8) {
-        (self.setup.params.threshold, self.setup.params.parties)
+    fn structure(&self) -> Structure {
+        self.setup.params.structure()
     }
 
-    /// Binds every hash to the session, the level and (T, N).
+    /// Binds every hash to the session, the configuration (level, T, N, whether a party is
+    /// required, K) and the key holders in index order, which names the required party: a
+    /// party that believes in another structure, or another required party, computes other
+    /// hashes from round 1 on and the key generation aborts.
     fn context(&self) -> Vec<u8> {
-        let (t, n) = self.threshold_shape();
         let mut context = self.setup.session.0.to_vec();
-        context.extend_from_slice(self.setup.params.set.name().as_bytes());
-        context.extend_from_slice(&[t, n]);
+        context.extend_from_slice(&self.setup.params.binding());
+        for party in &self.setup.parties {
+            context.extend_from_slice(&party.0.to_le_bytes());
+        }
         context
     }
 
@@ -200,8 +207,8 @@ impl Dkg {
 
     /// The subsets party `index` leads (it is their lowest member).
     fn led_by(&self, index: u8) -> Vec<Mask> {
-        let (t, n) = self.threshold_shape();
-        subsets(t, n)
+        self.structure()
+            .subsets()
             .into_iter()
             .filter(|m| m.trailing_zeros() == u32::from(index))
             .collect()
@@ -275,8 +282,9 @@ impl Dkg {
 
     /// The leaders that owe this party subset keys.
     fn expected_key_senders(&self) -> Vec<PartyId> {
-        let (t, n) = self.threshold_shape();
-        let mut leaders: Vec<u8> = held_by(t, n, self.index)
+        let mut leaders: Vec<u8> = self
+            .structure()
+            .held_by(self.index)
             .into_iter()
             .map(|m| u8::try_from(m.trailing_zeros()).unwrap_or(u8::MAX))
             .filter(|&leader| leader != self.index)

@@ -114,11 +114,26 @@ pub(crate) fn subset_secret(seed: &[u8; 64], params: &Params) -> SecretPolys {
     SecretPolys(s1)
 }
 
-/// The index of `party` among the sorted key holders.
-pub(crate) fn index_of(parties: &[PartyId], party: PartyId) -> Option<u8> {
-    let mut sorted = parties.to_vec();
+/// The key holders in index order: sorted, except that a required party comes last (index
+/// n of n + 1, as [`super::partition::Structure::Required`] numbers it).
+pub(crate) fn ordering(parties: &[PartyId], required: Option<PartyId>) -> Vec<PartyId> {
+    let mut sorted: Vec<PartyId> = parties
+        .iter()
+        .copied()
+        .filter(|&p| Some(p) != required)
+        .collect();
     sorted.sort_unstable();
+    sorted.extend(required.filter(|r| parties.contains(r)));
     sorted
+}
+
+/// The index of `party` among the key holders (see [`ordering`]).
+pub(crate) fn index_of(
+    parties: &[PartyId],
+    required: Option<PartyId>,
+    party: PartyId,
+) -> Option<u8> {
+    ordering(parties, required)
         .iter()
         .position(|&p| p == party)
         .and_then(|i| u8::try_from(i).ok())

@@ -7,16 +7,41 @@
 //! come from the project's digest of the paper (`shared/threshold-mldsa.md` §5): the measured
 //! probability that one attempt yields a signature (with two standard errors), and log2 of the
 //! signing budget Q_s of the paper's Theorem 3.2 recomputed at each row's own slack.
+//!
+//! Keys with a required party ("user and t of n", [`Structure::Required`]) use the rows of
+//! `derived.rs` instead, which this project derived with the paper's procedure
+//! ([`super::derivation`]).
 
 use thiserror::Error;
 
 use crate::mldsa::ParameterSet;
+
+use super::derived;
+use super::partition::Structure;
 
 /// The smallest number of signers the scheme supports.
 pub const MIN_THRESHOLD: u8 = 2;
 
 /// The largest number of key holders the scheme supports.
 pub const MAX_PARTIES: u8 = 6;
+
+/// How a row of a key with a required party was derived (`derived.rs`); see [`super::derivation`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Derivation {
+    /// The design bound B on a signer's ||c s_part||_nu, for the row's
+    /// [`ThresholdParams::max_load`].
+    pub bound: f64,
+    /// The design slack phi the radii were computed with.
+    pub slack: f64,
+    /// e = -log2 p, the target probability p that all signers accept a slot.
+    pub target: f64,
+    /// p_glob: the measured probability that a slot all signers accepted passes Combine.
+    pub combine_pass: f64,
+    /// Slots all signers accepted, over which [`Self::combine_pass`] was measured.
+    pub combine_samples: u64,
+    /// Slots of the whole protocol simulated to measure [`ThresholdParams::attempt_success`].
+    pub protocol_slots: u64,
+}
 
 /// The parameters of one (level, T, N) configuration.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -45,19 +70,43 @@ pub struct ThresholdParams {
     pub attempt_success_2se: f64,
     /// log2 of the signing budget Q_s (calls to the honest signers' oracles).
     pub log2_budget: f64,
+    /// Whether the row is for a key with a required party ([`Structure::Required`]): then
+    /// [`Self::threshold`] and [`Self::parties`] count the required party too, and
+    /// [`Self::paper_kb`] is this project's 32 + K (w + z) bytes, not a printed value.
+    pub required: bool,
+    /// For a derived row, the inputs and measurements it came from.
+    pub derivation: Option<Derivation>,
 }
 
 /// A configuration the scheme does not cover.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
-#[error(
-    "threshold ML-DSA supports {MIN_THRESHOLD} <= T <= N <= {MAX_PARTIES}; \
-     {threshold}-of-{parties} is outside that range"
-)]
+#[error("{}", self.describe())]
 pub struct UnsupportedConfig {
     /// The threshold asked for.
     pub threshold: usize,
     /// The number of parties asked for.
     pub parties: usize,
+    /// Whether a required party was asked for.
+    pub required: bool,
+}
+
+impl UnsupportedConfig {
+    fn describe(&self) -> String {
+        let (t, n) = (self.threshold, self.parties);
+        if self.required {
+            format!(
+                "threshold ML-DSA with a required party supports the required party and 1 <= t \
+                 <= n <= {} others (threshold t + 1 of n + 1 parties); {t}-of-{n} with a \
+                 required party is outside that range",
+                MAX_PARTIES - 1
+            )
+        } else {
+            format!(
+                "threshold ML-DSA supports {MIN_THRESHOLD} <= T <= N <= {MAX_PARTIES}; \
+                 {t}-of-{n} is outside that range"
+            )
+        }
+    }
 }
 
 impl ThresholdParams {
@@ -74,7 +123,70 @@ impl ThresholdParams {
         table(set)
             .iter()
             .find(|p| usize::from(p.threshold) == threshold && usize::from(p.parties) == parties)
-            .ok_or(UnsupportedConfig { threshold, parties })
+            .ok_or(UnsupportedConfig {
+                threshold,
+                parties,
+                required: false,
+            })
+    }
+
+    /// The parameters of `set` for `threshold`-of-`parties`, with or without a required party.
+    /// With one, `threshold` and `parties` count it too: "the user and t of n providers" is
+    /// `threshold` t + 1 of `parties` n + 1. Cheap: a table look-up.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`UnsupportedConfig`] outside the tables: without a required party unless
+    /// 2 <= threshold <= parties <= 6, with one unless 2 <= threshold <= parties <= 6 as well
+    /// (1 <= t <= n <= 5).
+    pub fn lookup_with_required(
+        set: ParameterSet,
+        threshold: usize,
+        parties: usize,
+        required: bool,
+    ) -> Result<&'static Self, UnsupportedConfig> {
+        if !required {
+            return Self::lookup(set, threshold, parties);
+        }
+        derived::table(set)
+            .iter()
+            .find(|p| usize::from(p.threshold) == threshold && usize::from(p.parties) == parties)
+            .ok_or(UnsupportedConfig {
+                threshold,
+                parties,
+                required: true,
+            })
+    }
+
+    /// Every configuration with a required party, of every level: 45 rows.
+    pub fn all_with_required() -> impl Iterator<Item = &'static Self> {
+        ParameterSet::ALL
+            .into_iter()
+            .flat_map(|set| derived::table(set).iter())
+    }
+
+    /// The access structure the row's keys are shared for.
+    pub fn structure(&self) -> Structure {
+        if self.required {
+            Structure::Required {
+                threshold: self.threshold.saturating_sub(1),
+                providers: self.parties.saturating_sub(1),
+            }
+        } else {
+            Structure::Threshold {
+                threshold: self.threshold,
+                parties: self.parties,
+            }
+        }
+    }
+
+    /// The bytes that name the row's configuration in the protocol's hashes: level, T, N,
+    /// whether a party is required, and K.
+    pub(crate) fn binding(&self) -> Vec<u8> {
+        let mut bytes = self.set.name().as_bytes().to_vec();
+        bytes.extend_from_slice(&[self.threshold, self.parties, u8::from(self.required)]);
+        bytes.extend_from_slice(&u64::try_from(self.slots).unwrap_or(u64::MAX).to_le_bytes());
+        bytes
     }
 
     /// Every configuration of every level: 45 rows.
@@ -120,7 +232,7 @@ fn table(set: ParameterSet) -> &'static [ThresholdParams; 15] {
 
 /// A table row, in the column order of the digest's tables.
 #[expect(clippy::too_many_arguments, reason = "one argument per printed column")]
-const fn row(
+pub(super) const fn row(
     set: ParameterSet,
     (threshold, parties): (u8, u8),
     max_load: u8,
@@ -132,11 +244,7 @@ const fn row(
     attempt_success_2se: f64,
     log2_budget: f64,
 ) -> ThresholdParams {
-    let nu = match set {
-        ParameterSet::MlDsa44 => 3,
-        ParameterSet::MlDsa65 => 6,
-        ParameterSet::MlDsa87 => 7,
-    };
+    let nu = super::derivation::stretch(set);
     ThresholdParams {
         set,
         threshold,
@@ -150,6 +258,8 @@ const fn row(
         attempt_success,
         attempt_success_2se,
         log2_budget,
+        required: false,
+        derivation: None,
     }
 }
 

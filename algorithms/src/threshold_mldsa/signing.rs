@@ -26,7 +26,6 @@ use super::framing::{self, Framing, POLY_BYTES, malformed};
 use super::key::{ShareSecret, SubsetSeed, subset_secret};
 use super::mask::{SlotMask, to_canonical};
 use super::messages::SignMessage;
-use super::partition::assignment;
 use super::slots::{
     self, CheckedSlot, Response, challenge, decode_response, map_slots, slot_digest,
 };
@@ -41,7 +40,7 @@ pub(crate) struct SignerSetup {
     pub(crate) info: &'static SchemeInfo,
     pub(crate) session: SessionId,
     pub(crate) me: PartyId,
-    /// The signers, sorted, each with its index among the key holders.
+    /// The signers, each with its index among the key holders, in index order.
     pub(crate) signers: Vec<(PartyId, u8)>,
     pub(crate) params: &'static ThresholdParams,
     /// The joint public key, pkEncode bytes of the share's parameter set.
@@ -113,7 +112,9 @@ impl Signer {
     pub(crate) fn new(setup: SignerSetup, share: &ShareSecret) -> Result<Self, String> {
         let params = setup.params;
         let indices: Vec<u8> = setup.signers.iter().map(|&(_, i)| i).collect();
-        let groups = assignment(params.threshold, params.parties, &indices)
+        let groups = params
+            .structure()
+            .assignment(&indices)
             .ok_or_else(|| format!("no partition for signers {indices:?}"))?;
         let position = setup
             .signers
@@ -261,7 +262,8 @@ impl Signer {
         Ok(())
     }
 
-    /// H(tag, session, tr, party index, attempt, H(w_0), ..., H(w_{K-1})), lambda / 4 bytes,
+    /// H(tag, session, configuration, tr, party index, attempt, H(w_0), ..., H(w_{K-1})),
+    /// lambda / 4 bytes,
     /// from the K slot digests. Hashing each slot's w on its own lets the digests be computed
     /// in parallel; the commitment binds all K values of w as long as H resists collisions.
     fn commitment(&self, party: PartyId, attempt: u32, digests: &[u8]) -> Vec<u8> {
@@ -271,6 +273,7 @@ impl Signer {
             &[
                 COMMIT_TAG,
                 &self.setup.session.0,
+                &self.setup.params.binding(),
                 &self.setup.tr,
                 &index,
                 &attempt.to_le_bytes(),

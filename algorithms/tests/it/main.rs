@@ -9,11 +9,13 @@
 )]
 
 mod composite;
+mod required;
 mod share;
 mod simulator;
 mod single;
 mod threshold_ecdsa;
 mod threshold_mldsa;
+mod threshold_mldsa_user;
 mod toy;
 
 use std::collections::BTreeMap;
