@@ -124,25 +124,21 @@ impl Store {
             }
         })?;
 
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+        private_dir(dir).map_err(|source| StoreError::Io {
             path: dir.to_owned(),
             action: "create the store directory",
             source,
         })?;
         // `create_new` makes the file only if there is none, so an existing store is never
         // opened here, let alone overwritten.
-        OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&file)
-            .map_err(|source| match source.kind() {
-                io::ErrorKind::AlreadyExists => StoreError::Exists { path: file.clone() },
-                _ => StoreError::Io {
-                    path: file.clone(),
-                    action: "create the store file",
-                    source,
-                },
-            })?;
+        private_file(&file).map_err(|source| match source.kind() {
+            io::ErrorKind::AlreadyExists => StoreError::Exists { path: file.clone() },
+            _ => StoreError::Io {
+                path: file.clone(),
+                action: "create the store file",
+                source,
+            },
+        })?;
         let made = Self::initialise(dir, &file, header, sealer);
         if made.is_err() {
             // Best effort: the file is ours and holds nothing worth keeping.
@@ -298,6 +294,11 @@ impl Store {
     /// [`StoreError::RecordDamaged`] and [`StoreError::Share`] as [`Store::load_share`] does,
     /// and [`StoreError::Database`] when the commit fails. The closure's own error comes back
     /// inside `Ok`.
+    ///
+    /// # Security
+    ///
+    /// `f` sees the share's secret in the clear; whatever it keeps of it (a signing state
+    /// machine) must zeroize it in turn. The share itself is zeroized when this returns.
     pub fn use_share<T, E>(
         &self,
         id: &CredentialId,
@@ -834,6 +835,25 @@ impl Store {
             detail: e.into().to_string(),
         }
     }
+}
+
+/// Creates `dir` and its missing parents; on Unix, the ones it creates are for the owner only.
+fn private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates the empty store file, refusing one that exists; on Unix, for the owner only (the
+/// file holds ciphertext, but a copy of it lets anyone guess the passphrase offline).
+fn private_file(file: &Path) -> io::Result<()> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(file).map(drop)
 }
 
 fn random<const N: usize>(file: &Path) -> Result<[u8; N], StoreError> {

@@ -822,6 +822,19 @@ fn shares_and_metadata_never_reach_the_disk_in_the_clear() {
     assert!(!on_disk.windows(16).any(|w| w == b"Maria Musterfrau"));
 }
 
+#[cfg(unix)]
+#[test]
+fn the_store_is_for_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("party").join("store");
+    drop(Store::create(&dir, PARTY, &passphrase(), KdfParams::for_tests()).unwrap());
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&file_of(&dir)), 0o600);
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(dir.parent().unwrap()), 0o700);
+}
+
 #[test]
 fn passphrase_sources() {
     assert!(matches!(
