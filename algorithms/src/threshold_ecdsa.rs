@@ -35,7 +35,7 @@
 //! # The user's device as a required holder
 //!
 //! With [`KeygenParams::required`] set, the key is an ordinary (n + 1)-of-(2n − t + 1) DKLs23
-//! key in which the device holds n − t + 1 indices ([`crate::hosted`]): t providers and the
+//! key in which the device holds n − t + 1 indices (see `hosted.rs`): t providers and the
 //! device sign, all n providers together cannot. Every signing session then runs n + 1 DKLs23
 //! members (the device's indices inside the device's process) and key generation runs over
 //! 2n − t + 1 members, so its cost grows with n². Refresh and repair of such keys are not

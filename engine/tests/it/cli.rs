@@ -565,3 +565,124 @@ fn demo_json_runs_threshold_ecdsa_for_a_provider_quorum() {
     );
     assert_eq!(code(&check), 0, "{}", stderr(&check));
 }
+
+fn qoesign_with(passphrase: Option<&str>, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_qoesign"));
+    command.args(args).env_remove("QOESIGN_PASSPHRASE");
+    if let Some(passphrase) = passphrase {
+        command.env("QOESIGN_PASSPHRASE", passphrase);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn keygen_sign_and_credentials_over_a_local_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let stores = dir.path().join("stores");
+    let stores = stores.to_str().unwrap();
+    let policy = example("pq-threshold.toml");
+    let pass = Some("operator passphrase");
+    let output = qoesign_with(
+        pass,
+        &[
+            "keygen",
+            "--store",
+            stores,
+            "--owner",
+            "bob",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let key: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(field(&key, "algorithm"), "ml-dsa-65");
+    assert_eq!(key["key_holders"].as_array().unwrap().len(), 5);
+    let id = field(&key, "credential").to_owned();
+    let public_key = field(&key, "public_key").to_owned();
+
+    let message = hex::encode(b"signed from the command line");
+    let output = qoesign_with(
+        pass,
+        &[
+            "sign",
+            "--store",
+            stores,
+            "--credential",
+            &id,
+            "--msg",
+            &message,
+            "--ctx",
+            "6162",
+            "--json",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let signed: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let signature = hex::decode(field(&signed, "signature")).unwrap();
+    assert_eq!(
+        independent::verify(
+            "ml-dsa-65",
+            &hex::decode(&public_key).unwrap(),
+            b"signed from the command line",
+            b"ab",
+            &signature
+        ),
+        Some(true)
+    );
+    assert_eq!(signed["signers"].as_array().unwrap().len(), 3);
+
+    // The passphrase also comes from a file.
+    let file = dir.path().join("passphrase");
+    std::fs::write(&file, "operator passphrase\n").unwrap();
+    let output = qoesign_with(
+        None,
+        &[
+            "credentials",
+            "--store",
+            stores,
+            "--passphrase-file",
+            file.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let listed: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(field(&listed[0], "credential"), id);
+    assert_eq!(field(&listed[0], "state"), "active");
+    assert_eq!(listed[0]["signature_count"], 1);
+    let counts: Vec<u64> = listed[0]["holders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["signature_count"].as_u64().unwrap())
+        .collect();
+    assert_eq!(counts.iter().sum::<u64>(), 3, "{counts:?}");
+
+    // A wrong or missing passphrase is a clear error; nothing is changed.
+    let output = qoesign_with(Some("wrong"), &["credentials", "--store", stores]);
+    assert_eq!(code(&output), 1);
+    assert!(
+        stderr(&output).contains("wrong passphrase"),
+        "{}",
+        stderr(&output)
+    );
+    let output = qoesign_with(None, &["credentials", "--store", stores]);
+    assert_eq!(code(&output), 1);
+    assert!(
+        stderr(&output).contains("QOESIGN_PASSPHRASE"),
+        "{}",
+        stderr(&output)
+    );
+    // Exactly one of the inputs.
+    let output = qoesign_with(pass, &["sign", "--store", stores, "--credential", &id]);
+    assert_eq!(code(&output), 1);
+    assert!(
+        stderr(&output).contains("exactly one of"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -515,3 +515,131 @@ fn parties_refuse_retired_algorithms_unaccepted_policies_and_replays() {
         assert_eq!(stored.signature_count, 1, "{name}");
     }
 }
+
+/// Every algorithm whose threshold scheme can make the user's device necessary.
+const WITH_DEVICE: [&str; 3] = ["ecdsa-p256", "ml-dsa-65", "mldsa44-ecdsa-p256"];
+
+#[test]
+fn with_the_user_required_the_device_signs_and_can_decline() {
+    for algorithm in WITH_DEVICE {
+        let policy = parse(&policy_text(algorithm, 3, 2, true, ""));
+        let mut cluster = Cluster::new(&policy);
+        let credential = cluster.coordinator.keygen("alice", algorithm).unwrap();
+        let device = "device:alice";
+        assert_eq!(credential.threshold, 3, "{algorithm}");
+        assert!(
+            credential
+                .holders
+                .iter()
+                .any(|h| h.name == device && Some(h.party) == credential.required)
+        );
+        let report = cluster
+            .coordinator
+            .sign(&credential, &input(b"with the device", algorithm))
+            .unwrap();
+        independently_valid(&credential, b"with the device", &report.signature);
+        let names: Vec<&str> = report.signers.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["p0", "p1", device], "{algorithm}");
+        {
+            let log = cluster.device_log.lock().unwrap();
+            assert!(matches!(&log[0], Approval::Keygen { algorithm: a, .. } if a == algorithm));
+            let expected = format!(
+                "sha256:{}",
+                hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"with the device"))
+            );
+            assert!(
+                matches!(&log[1], Approval::Sign { digest, .. } if *digest == expected),
+                "{log:?}"
+            );
+        }
+
+        // A provider that drops is replaced; the device stays.
+        silence_after(&cluster.network, "p0", 0);
+        let report = cluster
+            .coordinator
+            .sign(&credential, &input(b"p0 gone", algorithm))
+            .unwrap();
+        independently_valid(&credential, b"p0 gone", &report.signature);
+        let names: Vec<&str> = report.signers.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["p1", "p2", device], "{algorithm}");
+        cluster.network.clear_fault();
+
+        // The user declines: no signature, and the error says why.
+        cluster.decline.store(true, Ordering::SeqCst);
+        let err = cluster
+            .coordinator
+            .sign(&credential, &input(b"declined", algorithm))
+            .unwrap_err();
+        assert!(
+            matches!(err, CoordinatorError::UserUnavailable { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("declined"), "{err}");
+        cluster.decline.store(false, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn all_providers_together_cannot_sign_without_the_device() {
+    for algorithm in WITH_DEVICE {
+        let policy = parse(&policy_text(algorithm, 3, 2, true, ""));
+        let mut cluster = Cluster::new(&policy);
+        let credential = cluster.coordinator.keygen("alice", algorithm).unwrap();
+        let providers: Vec<_> = credential
+            .holders
+            .iter()
+            .filter(|h| Some(h.party) != credential.required)
+            .cloned()
+            .collect();
+        assert_eq!(providers.len(), 3);
+
+        // Every honest provider refuses a session without the device.
+        let mut rng = getrandom::rand_core::UnwrapErr(getrandom::SysRng);
+        let digest = cluster.coordinator.policy().digest();
+        let request = SignRequest {
+            session: session_id(&digest, "sign", &mut rng),
+            policy_digest: *digest.as_bytes(),
+            credential: *credential.id.as_bytes(),
+            algorithm: credential.algorithm.clone(),
+            signers: providers.clone(),
+            input: (&input(b"collusion", algorithm)).into(),
+        };
+        let outcomes = ask_directly(&cluster.network, "colluders", &request);
+        for reason in refusals(&outcomes) {
+            assert!(
+                reason.contains("device is not among the signers"),
+                "{reason}"
+            );
+        }
+
+        // Colluding providers with every provider share out of its store, in one process,
+        // running the scheme themselves: refused, the key cannot sign without the device.
+        cluster.nodes.clear();
+        let mut shares: Vec<_> = providers
+            .iter()
+            .map(|p| cluster.open(&p.name).load_share(&credential.id).unwrap())
+            .collect();
+        let scheme = cluster
+            .registry
+            .entry(algorithm)
+            .unwrap()
+            .schemes
+            .iter()
+            .find(|s| s.info().id == credential.scheme)
+            .cloned()
+            .unwrap();
+        let mut refs: Vec<_> = shares.iter_mut().collect();
+        let err = qoesign_algorithms::sim::sign(
+            scheme.as_ref(),
+            &mut refs,
+            &input(b"collusion", algorithm),
+            qoesign_algorithms::SessionId([7; 32]),
+            &mut rng,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("cannot sign without"),
+            "{algorithm}: {err}"
+        );
+    }
+}
