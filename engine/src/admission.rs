@@ -212,12 +212,12 @@ pub fn signing_committee(
             )));
         }
     }
-    if let Some(required) = credential.required {
-        if !signers.iter().any(|s| s.party == required) {
-            return Err(Refusal::Quorum(
-                "the user's device is not among the signers".to_owned(),
-            ));
-        }
+    if let Some(required) = credential.required
+        && !signers.iter().any(|s| s.party == required)
+    {
+        return Err(Refusal::Quorum(
+            "the user's device is not among the signers".to_owned(),
+        ));
     }
     if policy.quorum().user_required() && credential.required.is_none() {
         return Err(Refusal::Quorum(

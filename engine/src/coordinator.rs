@@ -530,11 +530,11 @@ fn failures(
     outcomes: &BTreeMap<String, Outcome>,
 ) -> Vec<Failure> {
     let mut blamed: BTreeMap<String, FailureKind> = BTreeMap::new();
+    // What a party did outweighs its silence afterwards: a party blamed for invalid data that
+    // then stalls is reported as misbehaving, not as silent.
     for party in parties {
         match outcomes.get(&party.name) {
-            None => {
-                blamed.insert(party.name.clone(), FailureKind::Silent);
-            }
+            None => {}
             Some(Outcome::Refused { reason }) => {
                 blamed.insert(party.name.clone(), FailureKind::Refused(reason.clone()));
             }
@@ -548,6 +548,13 @@ fn failures(
                     .or_insert_with(|| FailureKind::Misbehaved(reason.clone()));
             }
             Some(_) => {}
+        }
+    }
+    for party in parties {
+        if !outcomes.contains_key(&party.name) {
+            blamed
+                .entry(party.name.clone())
+                .or_insert(FailureKind::Silent);
         }
     }
     if blamed.is_empty() {

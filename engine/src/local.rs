@@ -17,6 +17,9 @@ use crate::store::{AcceptedPolicy, KdfParams, Passphrase, Store, StoreError};
 use crate::transport::memory::MemoryNetwork;
 use crate::transport::{Transport, TransportError};
 
+/// Makes the approver of the device with the given name.
+pub type MakeApprover = Box<dyn Fn(&str) -> Approver>;
+
 /// How the parties of a [`LocalCluster`] behave.
 pub struct LocalOptions {
     /// Argon2id cost for stores created now.
@@ -27,8 +30,8 @@ pub struct LocalOptions {
     pub timeouts: Timeouts,
     /// The clock every party judges the policy by.
     pub clock: Clock,
-    /// The user's decision on the device; `None` approves everything.
-    pub approver: Option<Box<dyn Fn(&str) -> Approver>>,
+    /// The user's decision on each device; `None` approves everything.
+    pub approver: Option<MakeApprover>,
 }
 
 impl Default for LocalOptions {
@@ -172,7 +175,7 @@ fn existing_devices(dir: &Path) -> Vec<String> {
     };
     let mut devices: Vec<String> = entries
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter_map(|name| name.strip_prefix("device-").map(|owner| device_name(owner)))
+        .filter_map(|name| name.strip_prefix("device-").map(device_name))
         .collect();
     devices.sort();
     devices

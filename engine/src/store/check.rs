@@ -49,12 +49,6 @@ pub(super) fn check_file(file: &Path, passphrase: &Passphrase) -> Result<Checked
         .len();
     // A writer holds an exclusive lock on the whole file; checking under a shared one makes
     // sure no commit lands half-way through. Filesystems without locks are checked unlocked.
-    // `allow`, not `expect`: the lint goes away once the workspace's rust-version reaches the
-    // 1.90 that redb 5 requires anyway.
-    #[allow(
-        clippy::incompatible_msrv,
-        reason = "File::try_lock_shared is Rust 1.89; redb 5 already needs 1.90"
-    )]
     let locked = handle.try_lock_shared();
     match locked {
         Ok(()) | Err(TryLockError::Error(_)) => {}

@@ -304,10 +304,8 @@ fn policy_check_against_shows_the_diff_and_warns() {
         text.contains("algorithm mldsa65-ecdsa-p256: added (active)"),
         "{text}"
     );
-    assert!(
-        text.contains("warning: mldsa65-ecdsa-p256: mldsa65-ecdsa-p256 cannot yet make the user's"),
-        "{text}"
-    );
+    // Every algorithm of v2 has a threshold scheme that makes the user's device necessary.
+    assert!(!text.contains("warning"), "{text}");
 
     let backwards = qoesign(&[
         "policy",
@@ -371,18 +369,6 @@ fn demo_refuses_a_quorum_without_a_scheme() {
     assert_eq!(code(&output), 1);
     assert!(
         stderr(&output).contains("no scheme for this quorum yet"),
-        "{}",
-        stderr(&output)
-    );
-    // The hybrid transition policy requires the user's device, which no scheme enforces yet.
-    let output = qoesign(&[
-        "demo",
-        "--policy",
-        example("v2-hybrid.toml").to_str().unwrap(),
-    ]);
-    assert_eq!(code(&output), 1);
-    assert!(
-        stderr(&output).contains("user's device"),
         "{}",
         stderr(&output)
     );
@@ -455,9 +441,10 @@ fn algorithms_lists_states_and_schemes() {
     );
     assert_eq!(row("ml-dsa-65")["schemes"][1]["id"], "fips204-single-65");
     assert_eq!(row("ml-dsa-87")["state"], "unlisted");
-    assert!(
-        row("ml-dsa-65")["scheme_for_quorum"].is_null(),
-        "no threshold scheme yet"
+    // v3 is 3 of 5 providers with the user's device: the "user and t of n" threshold ML-DSA.
+    assert_eq!(
+        row("ml-dsa-65")["scheme_for_quorum"],
+        "qoesign-threshold-65"
     );
 
     let table = qoesign(&["algorithms"]);
@@ -494,7 +481,10 @@ fn nothing_secret_reaches_the_output() {
                 "policy_digest",
                 "key_holders",
                 "signers",
-                "verified"
+                "verified",
+                "user_device",
+                "dropped",
+                "signatures"
             ]
             .contains(key),
             "unexpected field {key}"

@@ -69,6 +69,14 @@ fn clock() -> Clock {
 
 impl Cluster {
     fn new(policy: &Policy) -> Self {
+        // Generous: under a loaded test machine a healthy session can take many seconds, and
+        // a party that stalls is reported by its peers long before this.
+        Self::with_sign_timeout(policy, Duration::from_secs(120))
+    }
+
+    /// A cluster whose coordinator gives a signing session at most `sign` (the time it waits
+    /// when no signer reports at all).
+    fn with_sign_timeout(policy: &Policy, sign: Duration) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let network = MemoryNetwork::new();
         let registry = Arc::new(Registry::builtin());
@@ -85,7 +93,7 @@ impl Cluster {
                 policy.clone(),
                 Timeouts {
                     keygen: Duration::from_secs(300),
-                    sign: Duration::from_secs(8),
+                    sign,
                     grace: Duration::from_secs(3),
                 },
                 clock(),
@@ -145,7 +153,7 @@ impl Cluster {
         } else {
             NodeConfig::provider()
         };
-        config.sign_round_timeout = Duration::from_millis(1500);
+        config.sign_round_timeout = Duration::from_secs(3);
         config.clock = clock();
         let endpoint = self.network.endpoint(name).unwrap();
         let node = Node::new(
@@ -323,7 +331,9 @@ fn a_provider_dropping_at_any_round_is_replaced() {
 #[test]
 fn more_dropped_providers_than_spares_is_an_error_naming_them() {
     let policy = parse(&policy_text("ml-dsa-44", 3, 2, false, ""));
-    let mut cluster = Cluster::new(&policy);
+    // Both signers of the first session fall silent and nobody reports: the coordinator
+    // waits out the session.
+    let mut cluster = Cluster::with_sign_timeout(&policy, Duration::from_secs(8));
     let credential = cluster.coordinator.keygen("alice", "ml-dsa-44").unwrap();
     cluster.network.set_fault(Box::new(|from, _, _| {
         if from == "p0" || from == "p1" {
@@ -459,10 +469,11 @@ fn parties_refuse_retired_algorithms_unaccepted_policies_and_replays() {
     let captured = Arc::new(Mutex::new(None));
     let keep = Arc::clone(&captured);
     cluster.network.set_fault(Box::new(move |from, to, bytes| {
-        if from == "coordinator" && to == "p0" {
-            if let Ok(Envelope::Sign(request)) = Envelope::decode(bytes) {
-                *keep.lock().unwrap() = Some(request);
-            }
+        if from == "coordinator"
+            && to == "p0"
+            && let Ok(Envelope::Sign(request)) = Envelope::decode(bytes)
+        {
+            *keep.lock().unwrap() = Some(request);
         }
         Verdict::Deliver
     }));

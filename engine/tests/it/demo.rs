@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use qoesign_engine::Registry;
 use qoesign_engine::admission::Refusal;
 use qoesign_engine::demo::{self, DemoError};
-use qoesign_engine::{Registry, RegistryError};
 use qoesign_policy::{DEFAULT_POLICY_TOML, Policy};
 use qoesign_vectors::independent;
 use time::macros::date;
@@ -65,19 +65,37 @@ fn demo_respects_the_schedule() {
 }
 
 #[test]
-fn default_policy_runs_and_threshold_quorums_are_refused() {
+fn the_default_policy_runs_the_user_and_three_of_five_providers_with_a_drop() {
     let registry = Arc::new(Registry::builtin());
     let known = registry.known_ids();
     let default = Policy::parse(DEFAULT_POLICY_TOML, "default", &known).unwrap();
-    assert!(demo::run(&default, &registry, default.issued()).is_ok());
-    // v1 is 3 of 5 providers plus the user's device, which no threshold scheme enforces yet.
-    let v1 = Policy::load(&crate::example("v1-classical.toml"), &known).unwrap();
-    let err = demo::run(&v1, &registry, v1.issued()).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            DemoError::Registry(RegistryError::UserNotEnforceable { .. })
-        ),
-        "{err}"
-    );
+    let report = demo::run(&default, &registry, default.issued()).unwrap();
+    assert_eq!(report.algorithm, "ml-dsa-65");
+    assert_eq!(report.scheme, "qoesign-threshold-65");
+    assert_eq!(report.key_holders.len(), 6);
+    assert_eq!(report.key_holders[5], "device:alice");
+    assert_eq!(report.signatures.len(), 2);
+    for signed in &report.signatures {
+        assert_eq!(
+            independent::verify(
+                "ml-dsa-65",
+                &report.public_key,
+                &signed.message,
+                &report.context,
+                &signed.signature
+            ),
+            Some(true)
+        );
+        assert!(signed.signers.contains(&"device:alice".to_owned()));
+        assert_eq!(signed.signers.len(), 4);
+    }
+    // The second signature lost its first provider mid-protocol and was retried without it.
+    let dropped = report.dropped.as_deref().unwrap();
+    let failures = report.signatures[1].failures();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].party, dropped);
+    assert!(!report.signatures[1].signers.contains(&dropped.to_owned()));
+    assert!(report.signatures[0].failures().is_empty());
+    // The device was asked for the key and for every signing session, and shown the digest.
+    assert_eq!(report.device_log.len(), 4, "{:?}", report.device_log);
 }

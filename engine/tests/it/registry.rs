@@ -68,9 +68,9 @@ fn quorums_without_a_threshold_scheme_are_refused_by_name() {
 }
 
 #[test]
-fn threshold_schemes_serve_provider_quorums_but_not_a_required_user_yet() {
+fn threshold_schemes_serve_provider_quorums_with_and_without_the_user() {
     let registry = Registry::builtin();
-    for id in ["ecdsa-p256", "ml-dsa-44", "ml-dsa-65", "ml-dsa-87"] {
+    for id in ALGORITHM_IDS {
         let three_of_five = Committee {
             providers: 5,
             threshold: 3,
@@ -83,14 +83,32 @@ fn threshold_schemes_serve_provider_quorums_but_not_a_required_user_yet() {
             user_required: true,
             ..three_of_five
         };
-        let err = registry.select(id, with_user).err().unwrap();
-        assert!(
-            matches!(err, RegistryError::UserNotEnforceable { .. }),
-            "{err}"
-        );
-        assert!(err.to_string().contains("user's device"), "{err}");
+        let scheme = registry.select(id, with_user).unwrap();
+        assert_eq!(scheme.info().kind, SchemeKind::Threshold, "{id}");
     }
+    // Threshold ML-DSA stops at six key holders: six providers and the user are too many.
+    let six_and_user = Committee {
+        providers: 6,
+        threshold: 3,
+        user_required: true,
+    };
+    let err = registry.select("ml-dsa-65", six_and_user).err().unwrap();
+    assert!(
+        matches!(err, RegistryError::NoSchemeForQuorum { .. }),
+        "{err}"
+    );
+    assert!(registry.select("ecdsa-p256", six_and_user).is_ok());
 }
+
+/// Every algorithm with a threshold scheme.
+const ALGORITHM_IDS: [&str; 6] = [
+    "ecdsa-p256",
+    "ml-dsa-44",
+    "ml-dsa-65",
+    "ml-dsa-87",
+    "mldsa44-ecdsa-p256",
+    "mldsa65-ecdsa-p256",
+];
 
 #[test]
 fn unknown_algorithms_list_the_known_ones() {
