@@ -1,6 +1,9 @@
 //! What the engine's parties say to each other: requests from the coordinator, protocol
 //! messages between key holders, and the outcome each party reports.
 //!
+//! Byte fields are encoded as one length and the bytes (`serde_bytes`), not element by
+//! element: protocol messages of threshold ML-DSA run to hundreds of kilobytes.
+//!
 //! Envelopes travel as bytes over a [`crate::transport::Transport`], which authenticates the
 //! sender; nothing in an envelope claims who sent it. The encoding is postcard behind a
 //! version byte, so a party of another release is told apart from a party sending garbage.
@@ -29,6 +32,7 @@ pub enum Envelope {
         /// The session the message belongs to.
         session: SessionId,
         /// The scheme's message.
+        #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
     },
     /// Party to coordinator: how a session ended for it.
@@ -93,14 +97,16 @@ pub enum WireInput {
     /// The document and its context string.
     Message {
         /// The document.
+        #[serde(with = "serde_bytes")]
         message: Vec<u8>,
         /// The context string.
+        #[serde(with = "serde_bytes")]
         context: Vec<u8>,
     },
     /// The caller's digest of the document.
-    Digest(Vec<u8>),
+    Digest(#[serde(with = "serde_bytes")] Vec<u8>),
     /// FIPS 204 external μ.
-    ExternalMu(Vec<u8>),
+    ExternalMu(#[serde(with = "serde_bytes")] Vec<u8>),
 }
 
 impl std::fmt::Debug for WireInput {
@@ -158,11 +164,13 @@ pub enum Outcome {
     /// Key generation finished and the share is stored.
     KeyCreated {
         /// The public key in its standard encoding.
+        #[serde(with = "serde_bytes")]
         public_key: Vec<u8>,
     },
     /// Signing finished.
     Signed {
         /// The signature in its standard encoding.
+        #[serde(with = "serde_bytes")]
         signature: Vec<u8>,
         /// Protocol attempts it took.
         attempts: u32,

@@ -401,19 +401,19 @@ impl Node {
                 return Err(Refusal::Declined);
             }
         }
-        self.store
-            .claim_session(&session, now)
-            .map_err(|e| store_refusal(&e))?;
         let params = SignParams {
             session,
             signers: request.signers.iter().map(|h| h.party).collect(),
             input,
         };
-        // The scheme reserves its signing budget in the share; the store commits it (and the
-        // signature count) before any message of the session leaves.
+        // The scheme reserves its signing budget in the share; the store commits it, the
+        // signature count and the session's claim in one transaction before any message of
+        // the session leaves.
         let party = self
             .store
-            .use_share(&credential.id, now, |share| scheme.sign(share, &params))
+            .use_share_for_session(&credential.id, &session, now, |share| {
+                scheme.sign(share, &params)
+            })
             .map_err(|e| store_refusal(&e))?
             .map_err(|e| Refusal::Quorum(e.to_string()))?;
         let machine = Machine::Sign {

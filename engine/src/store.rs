@@ -305,7 +305,38 @@ impl Store {
         now: OffsetDateTime,
         f: impl FnOnce(&mut KeyShare) -> Result<T, E>,
     ) -> Result<Result<T, E>, StoreError> {
+        self.use_share_claiming(id, None, now, f)
+    }
+
+    /// [`Store::use_share`] for signing session `session`, claimed in the same transaction
+    /// (see [`Store::claim_session`]): either the session is claimed and the share's use
+    /// committed together, or nothing changes. One commit per session instead of two.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::use_share`], and [`StoreError::SessionReplayed`] for a session claimed
+    /// before.
+    pub fn use_share_for_session<T, E>(
+        &self,
+        id: &CredentialId,
+        session: &SessionId,
+        now: OffsetDateTime,
+        f: impl FnOnce(&mut KeyShare) -> Result<T, E>,
+    ) -> Result<Result<T, E>, StoreError> {
+        self.use_share_claiming(id, Some(session), now, f)
+    }
+
+    fn use_share_claiming<T, E>(
+        &self,
+        id: &CredentialId,
+        session: Option<&SessionId>,
+        now: OffsetDateTime,
+        f: impl FnOnce(&mut KeyShare) -> Result<T, E>,
+    ) -> Result<Result<T, E>, StoreError> {
         let txn = self.db.begin_write().map_err(|e| self.db_error(e))?;
+        if let Some(session) = session {
+            self.claim_in(&txn, session, now)?;
+        }
         let mut credential = self
             .get_credential(&txn, id)?
             .ok_or_else(|| self.not_found(*id))?;
@@ -519,23 +550,30 @@ impl Store {
         session: &SessionId,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        self.write(|txn| {
-            let key = session.0.as_slice();
-            let claimed = {
-                let table = txn.open_table(SESSIONS).map_err(|e| self.db_error(e))?;
-                table.get(key).map_err(|e| self.db_error(e))?.is_some()
-            };
-            if claimed {
-                return Err(StoreError::SessionReplayed {
-                    path: self.file.clone(),
-                    session: *session,
-                });
-            }
-            let record = SessionRecord {
-                claimed_at: now.unix_timestamp_nanos(),
-            };
-            self.put(txn, TABLE_SESSIONS, key, &record)
-        })
+        self.write(|txn| self.claim_in(txn, session, now))
+    }
+
+    fn claim_in(
+        &self,
+        txn: &WriteTransaction,
+        session: &SessionId,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let key = session.0.as_slice();
+        let claimed = {
+            let table = txn.open_table(SESSIONS).map_err(|e| self.db_error(e))?;
+            table.get(key).map_err(|e| self.db_error(e))?.is_some()
+        };
+        if claimed {
+            return Err(StoreError::SessionReplayed {
+                path: self.file.clone(),
+                session: *session,
+            });
+        }
+        let record = SessionRecord {
+            claimed_at: now.unix_timestamp_nanos(),
+        };
+        self.put(txn, TABLE_SESSIONS, key, &record)
     }
 
     /// Rewrites the header of the store in `dir` as if schema `schema` had written it, keeping
