@@ -81,8 +81,8 @@ pub struct KeygenParams {
     /// How many key holders must sign together, [`Self::required`] included.
     pub threshold: u16,
     /// A key holder without whom no set of signers, not even all the others, can sign (the
-    /// user's device of a "user and t of n" key). Only schemes that build this into their
-    /// sharing accept it; the others refuse the committee.
+    /// user's device of a "user and t of n" key). The threshold schemes build it into their
+    /// sharing; a single-party key has no room for it and is refused.
     pub required: Option<PartyId>,
 }
 
@@ -161,25 +161,6 @@ impl KeygenParams {
             }
         }
         Ok(())
-    }
-
-    /// Refuses a required party, for schemes whose sharing cannot make one party necessary.
-    ///
-    /// # Errors
-    ///
-    /// Returns [`SchemeError::UnsupportedCommittee`] when [`Self::required`] is set.
-    pub fn refuse_required(&self, info: &SchemeInfo) -> Result<(), SchemeError> {
-        match self.required {
-            Some(required) => Err(unsupported(
-                info,
-                format!(
-                    "{} cannot make {required} a required party: its sharing lets any {} \
-                     holders sign",
-                    info.id, self.threshold
-                ),
-            )),
-            None => Ok(()),
-        }
     }
 }
 

@@ -254,6 +254,9 @@ impl Coordinator {
         let outcomes = self.collect(session, &holders, self.timeouts.keygen, |_| false)?;
         let failures = failures(session, &holders, &outcomes);
         if !failures.is_empty() {
+            // TODO(keygen commit): holders that finished before another failed have stored
+            // their share; a second phase that activates the credential only once every holder
+            // reported would let them drop it instead of leaving it to the operator.
             self.cancel(session, &holders);
             return Err(CoordinatorError::Keygen { failures });
         }

@@ -16,6 +16,8 @@
 //! - [`store::Store`]: each party's key store, one redb file holding its credentials, its key
 //!   shares and metadata sealed at rest under an Argon2id passphrase key, the policies it
 //!   accepted and the sessions it claimed;
+//! - [`local::LocalCluster`]: every party of a policy in one process over the in-memory
+//!   transport, each with its own store in one directory;
 //! - [`demo::run`], the end-to-end flow behind `qoesign demo`;
 //! - session identifiers bound to the policy digest ([`session_id`]);
 //! - the signature encodings `qoesign verify` reads besides the standard ones
