@@ -93,6 +93,34 @@ impl ProtocolError {
 }
 
 impl ProtocolError {
+    /// The same error with its culprit (if any) renamed by `rename`: for a party that runs
+    /// several indices of an inner protocol and answers for them under one id.
+    #[must_use]
+    pub fn map_culprit(self, rename: impl Fn(PartyId) -> PartyId) -> Self {
+        match self {
+            Self::Malformed { party, reason } => Self::Malformed {
+                party: rename(party),
+                reason,
+            },
+            Self::Replayed { party, what } => Self::Replayed {
+                party: rename(party),
+                what,
+            },
+            Self::Misbehaved { party, reason } => Self::Misbehaved {
+                party: rename(party),
+                reason,
+            },
+            Self::MustBan { party, reason } => Self::MustBan {
+                party: rename(party),
+                reason,
+            },
+            Self::UnknownSender { party } => Self::UnknownSender {
+                party: rename(party),
+            },
+            other => other,
+        }
+    }
+
     /// The party the detecting party must ban, when the error requires a ban.
     pub fn ban(&self) -> Option<PartyId> {
         match self {

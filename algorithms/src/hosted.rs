@@ -400,29 +400,7 @@ impl<I: Send + 'static, O: Send + 'static> Hosted<I, O> {
     /// Maps blame on a virtual index to the real party holding it.
     fn real_blame(&mut self, error: ProtocolError) -> ProtocolError {
         self.failed = true;
-        let real = |p: PartyId| self.layout.real(p);
-        match error {
-            ProtocolError::Malformed { party, reason } => ProtocolError::Malformed {
-                party: real(party),
-                reason,
-            },
-            ProtocolError::Replayed { party, what } => ProtocolError::Replayed {
-                party: real(party),
-                what,
-            },
-            ProtocolError::Misbehaved { party, reason } => ProtocolError::Misbehaved {
-                party: real(party),
-                reason,
-            },
-            ProtocolError::MustBan { party, reason } => ProtocolError::MustBan {
-                party: real(party),
-                reason,
-            },
-            ProtocolError::UnknownSender { party } => {
-                ProtocolError::UnknownSender { party: real(party) }
-            }
-            other => other,
-        }
+        error.map_culprit(|p| self.layout.real(p))
     }
 }
 

@@ -111,15 +111,10 @@ pub enum WireInput {
 
 impl std::fmt::Debug for WireInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Documents may be confidential: sizes only, as SignInput does.
-        match self {
-            Self::Message { message, context } => f
-                .debug_struct("Message")
-                .field("message_len", &message.len())
-                .field("context_len", &context.len())
-                .finish(),
-            Self::Digest(d) => f.debug_struct("Digest").field("len", &d.len()).finish(),
-            Self::ExternalMu(_) => f.write_str("ExternalMu"),
+        // Documents may be confidential: shown as SignInput shows them, sizes only.
+        match self.to_input() {
+            Ok(input) => input.fmt(f),
+            Err(_) => f.write_str("ExternalMu(malformed)"),
         }
     }
 }
