@@ -70,6 +70,19 @@ pub enum Refusal {
     /// The user declined on the device.
     #[error("the user declined on the device")]
     Declined,
+    /// The session identifier was used before: a replayed request.
+    #[error("session {session} was used before (a replayed request)")]
+    Replayed {
+        /// The session.
+        session: qoesign_algorithms::SessionId,
+    },
+    /// The scheme cannot run the session (a signer set it cannot serve, a spent budget, an
+    /// input form it does not take).
+    #[error("the scheme refused: {0}")]
+    Scheme(String),
+    /// This party's store failed or refused.
+    #[error("this party's store refused: {0}")]
+    Store(String),
 }
 
 /// Finds the policy a session names among the accepted ones and checks it is the one in force

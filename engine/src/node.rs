@@ -280,9 +280,11 @@ impl Node {
         accepted
             .iter()
             .map(|a| {
-                Policy::parse(&a.source, "accepted policy", &known).map_err(|e| Refusal::Mismatch {
-                    id: format!("policy {}", a.version),
-                    what: format!("the stored policy no longer parses: {e}"),
+                Policy::parse(&a.source, "accepted policy", &known).map_err(|e| {
+                    Refusal::Store(format!(
+                        "the accepted policy version {} no longer parses: {e}",
+                        a.version
+                    ))
                 })
             })
             .collect()
@@ -331,7 +333,7 @@ impl Node {
         };
         let party = scheme
             .keygen(&params)
-            .map_err(|e| Refusal::Quorum(e.to_string()))?;
+            .map_err(|e| Refusal::Scheme(e.to_string()))?;
         self.store
             .claim_session(&session, now)
             .map_err(|e| store_refusal(&e))?;
@@ -415,7 +417,7 @@ impl Node {
                 scheme.sign(share, &params)
             })
             .map_err(|e| store_refusal(&e))?
-            .map_err(|e| Refusal::Quorum(e.to_string()))?;
+            .map_err(|e| Refusal::Scheme(e.to_string()))?;
         let machine = Machine::Sign {
             party,
             credential: credential.id,
@@ -427,10 +429,7 @@ impl Node {
 
     fn check_new_session(&self, session: SessionId) -> Result<(), Refusal> {
         if self.sessions.contains_key(&session) || self.finished.contains(&session) {
-            return Err(Refusal::Mismatch {
-                id: session.to_string(),
-                what: "this session identifier was used before".to_owned(),
-            });
+            return Err(Refusal::Replayed { session });
         }
         Ok(())
     }
@@ -462,13 +461,17 @@ impl Node {
         let entry = self
             .registry
             .entry(algorithm)
-            .map_err(|e| Refusal::Quorum(e.to_string()))?;
+            .map_err(|e| Refusal::Scheme(e.to_string()))?;
         entry
             .schemes
             .iter()
             .find(|s| s.info().id == scheme)
             .cloned()
-            .ok_or_else(|| Refusal::Quorum(format!("no scheme `{scheme}` for {algorithm}")))
+            .ok_or_else(|| {
+                Refusal::Scheme(format!(
+                    "this build has no scheme `{scheme}` for {algorithm}"
+                ))
+            })
     }
 
     fn begin(
@@ -755,9 +758,11 @@ fn refused(refusal: &Refusal) -> Outcome {
 }
 
 fn store_refusal(error: &crate::store::StoreError) -> Refusal {
-    Refusal::Mismatch {
-        id: "store".to_owned(),
-        what: error.to_string(),
+    match error {
+        crate::store::StoreError::SessionReplayed { session, .. } => {
+            Refusal::Replayed { session: *session }
+        }
+        other => Refusal::Store(other.to_string()),
     }
 }
 
