@@ -57,6 +57,8 @@ struct Cluster {
     coordinator: Coordinator,
     device_log: Arc<Mutex<Vec<Approval>>>,
     decline: Arc<AtomicBool>,
+    /// Each node's key generation round timeout (nodes started from now on).
+    keygen_round: Duration,
 }
 
 fn passphrase(name: &str) -> Passphrase {
@@ -105,6 +107,7 @@ impl Cluster {
             nodes: Vec::new(),
             device_log,
             decline,
+            keygen_round: Duration::from_secs(120),
         };
         for name in &names {
             let store = Store::create(
@@ -154,6 +157,7 @@ impl Cluster {
             NodeConfig::provider()
         };
         config.sign_round_timeout = Duration::from_secs(3);
+        config.keygen_round_timeout = self.keygen_round;
         config.clock = clock();
         let endpoint = self.network.endpoint(name).unwrap();
         let node = Node::new(
@@ -658,6 +662,64 @@ fn all_providers_together_cannot_sign_without_the_device() {
         assert!(
             err.to_string().contains("cannot sign without"),
             "{algorithm}: {err}"
+        );
+    }
+}
+
+#[test]
+fn key_generation_names_the_parties_that_failed_it() {
+    let policy = parse(&policy_text("ml-dsa-44", 3, 2, false, ""));
+    let mut cluster = Cluster::new(&policy);
+    cluster.keygen_round = Duration::from_secs(4);
+    cluster.restart();
+    // Every holder is needed: one that never answers fails the key generation, by name.
+    cluster.network.set_fault(Box::new(|from, _, _| {
+        if from == "p2" {
+            Verdict::Drop
+        } else {
+            Verdict::Deliver
+        }
+    }));
+    let err = cluster
+        .coordinator
+        .keygen("alice", "ml-dsa-44")
+        .unwrap_err();
+    let CoordinatorError::Keygen { failures } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].party, "p2");
+    assert_eq!(failures[0].kind, FailureKind::Silent);
+    assert!(err.to_string().contains("p2 fell silent"), "{err}");
+    cluster.network.clear_fault();
+
+    // A coordinator under a policy the parties never accepted is refused by every one of them.
+    let stranger =
+        parse(&policy_text("ml-dsa-44", 3, 2, false, "").replace("version = 1", "version = 9"));
+    let mut rogue = Coordinator::new(
+        cluster.network.endpoint("rogue-coordinator").unwrap(),
+        Arc::clone(&cluster.registry),
+        stranger,
+        Timeouts::default(),
+        clock(),
+    );
+    let err = rogue.keygen("alice", "ml-dsa-44").unwrap_err();
+    let CoordinatorError::Keygen { failures } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(failures.len(), 3, "{failures:?}");
+    for failure in failures {
+        assert!(
+            matches!(&failure.kind, FailureKind::Refused(why) if why.contains("not been accepted")),
+            "{failure}"
+        );
+    }
+    // The failed attempts left no credential anywhere.
+    cluster.nodes.clear();
+    for name in ["p0", "p1", "p2"] {
+        assert!(
+            cluster.open(name).credentials().unwrap().is_empty(),
+            "{name}"
         );
     }
 }
