@@ -112,12 +112,16 @@ pub struct Node {
     config: NodeConfig,
     rng: UnwrapErr<SysRng>,
     sessions: HashMap<SessionId, Active>,
-    early: HashMap<SessionId, Vec<Delivery>>,
+    /// Messages of sessions whose request has not arrived yet, with when the first came.
+    early: HashMap<SessionId, (Instant, Vec<Delivery>)>,
     finished: VecDeque<SessionId>,
 }
 
 /// Protocol messages kept for sessions whose request has not arrived yet, per session.
 const EARLY_LIMIT: usize = 1024;
+/// Sessions whose request has not arrived yet for which messages are kept at all; a peer
+/// flooding made-up sessions cannot make the node hold more.
+const EARLY_SESSIONS: usize = 64;
 /// Sessions whose late messages are ignored quietly.
 const FINISHED_MEMORY: usize = 256;
 /// How often the loop looks at its timers when nothing arrives.
@@ -503,7 +507,12 @@ impl Node {
         };
         self.sessions.insert(session, active);
         self.advance(session, step);
-        for delivery in self.early.remove(&session).unwrap_or_default() {
+        let waiting = self
+            .early
+            .remove(&session)
+            .map(|(_, w)| w)
+            .unwrap_or_default();
+        for delivery in waiting {
             if let Ok(Envelope::Protocol { bytes, .. }) = Envelope::decode(&delivery.bytes) {
                 self.protocol(session, delivery.from, bytes);
             }
@@ -512,8 +521,12 @@ impl Node {
 
     fn protocol(&mut self, session: SessionId, from: String, bytes: Vec<u8>) {
         let Some(active) = self.sessions.get_mut(&session) else {
-            if !self.finished.contains(&session) {
-                let waiting = self.early.entry(session).or_default();
+            let room = self.early.contains_key(&session) || self.early.len() < EARLY_SESSIONS;
+            if !self.finished.contains(&session) && room {
+                let (_, waiting) = self
+                    .early
+                    .entry(session)
+                    .or_insert_with(|| (Instant::now(), Vec::new()));
                 if waiting.len() < EARLY_LIMIT {
                     let bytes = Envelope::Protocol { session, bytes }
                         .encode()
@@ -623,6 +636,10 @@ impl Node {
 
     fn expire(&mut self) {
         let now = Instant::now();
+        // Messages for a session whose request never came are dropped after a round timeout.
+        let patience = self.config.sign_round_timeout;
+        self.early
+            .retain(|_, (first, _)| now.duration_since(*first) <= patience);
         let stalled: Vec<SessionId> = self
             .sessions
             .iter()

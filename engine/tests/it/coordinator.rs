@@ -723,3 +723,35 @@ fn key_generation_names_the_parties_that_failed_it() {
         );
     }
 }
+
+#[test]
+fn garbage_and_floods_from_outside_change_nothing() {
+    let policy = parse(&policy_text("ml-dsa-44", 3, 2, false, ""));
+    let mut cluster = Cluster::new(&policy);
+    let credential = cluster.coordinator.keygen("alice", "ml-dsa-44").unwrap();
+    let rogue = cluster.network.endpoint("rogue").unwrap();
+    for (i, name) in (0..2000).zip(["p0", "p1", "p2"].into_iter().cycle()) {
+        // Undecodable bytes, envelopes of another version, and protocol messages of sessions
+        // that were never opened (a node keeps those of at most 64 unknown sessions, for one
+        // round timeout): none of it stops the next signature.
+        let mut session = [0u8; 32];
+        session[..4].copy_from_slice(&u32::to_be_bytes(i));
+        let bytes = match i % 3 {
+            0 => vec![0xff; 40],
+            1 => vec![9, 1, 2, 3],
+            _ => Envelope::Protocol {
+                session: qoesign_algorithms::SessionId(session),
+                bytes: vec![0; 64],
+            }
+            .encode()
+            .unwrap(),
+        };
+        rogue.send(name, bytes).unwrap();
+    }
+    let report = cluster
+        .coordinator
+        .sign(&credential, &input(b"after the flood", "ml-dsa-44"))
+        .unwrap();
+    independently_valid(&credential, b"after the flood", &report.signature);
+    assert!(report.failures().is_empty());
+}
