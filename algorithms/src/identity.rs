@@ -16,6 +16,12 @@ pub mod ids {
     pub const MLDSA44_ECDSA_P256: &str = "mldsa44-ecdsa-p256";
     /// Composite ML-DSA-65 + ECDSA P-256 with SHA-512 (IETF LAMPS composite signatures).
     pub const MLDSA65_ECDSA_P256: &str = "mldsa65-ecdsa-p256";
+    /// ML-DSA-44 as in the FIPS 204 initial public draft (August 2023); legacy keys only.
+    pub const MLDSA44_IPD: &str = "mldsa44-ipd";
+    /// ML-DSA-65 as in the FIPS 204 initial public draft (August 2023); legacy keys only.
+    pub const MLDSA65_IPD: &str = "mldsa65-ipd";
+    /// ML-DSA-87 as in the FIPS 204 initial public draft (August 2023); legacy keys only.
+    pub const MLDSA87_IPD: &str = "mldsa87-ipd";
 }
 
 /// The public identity of an algorithm: what a verifier sees.
@@ -53,7 +59,8 @@ pub enum SignatureLen {
 /// Sizes: FIPS 204 Table 2; SEC 1 uncompressed P-256 point (65 bytes) and DER ECDSA signature
 /// (at most 72 bytes); composites per draft-ietf-lamps-pq-composite-sigs-19 (ML-DSA part
 /// followed by the ECDSA part). OIDs: NIST CSOR for ML-DSA, RFC 5758 for ecdsa-with-SHA256, the
-/// draft for the composites.
+/// draft for the composites. The FIPS 204 initial public draft (August 2023) algorithms have
+/// the final standard's sizes (as `pqcrypto-dilithium` 0.5 encodes them) and no OID.
 pub static ALGORITHMS: &[&AlgorithmInfo] = &[
     &known::ECDSA_P256,
     &known::ML_DSA_44,
@@ -61,6 +68,9 @@ pub static ALGORITHMS: &[&AlgorithmInfo] = &[
     &known::ML_DSA_87,
     &known::MLDSA44_ECDSA_P256,
     &known::MLDSA65_ECDSA_P256,
+    &known::MLDSA44_IPD,
+    &known::MLDSA65_IPD,
+    &known::MLDSA87_IPD,
 ];
 
 /// The identity of each known algorithm.
@@ -137,6 +147,51 @@ pub mod known {
         public_key_len: 1952 + P256_POINT_LEN,
         signature_len: SignatureLen::AtMost(3309 + ECDSA_DER_MAX),
         takes_context: true,
+    };
+
+    /// ML-DSA-44 as in the FIPS 204 initial public draft of August 2023, which early pilots
+    /// deployed; kept so such keys can be held and migrated away. Its signatures do not verify
+    /// as final ML-DSA-44, nor the reverse. The OID is empty: NIST assigned none to the draft,
+    /// and neither `pqcrypto-dilithium` nor PQClean documents one.
+    pub static MLDSA44_IPD: AlgorithmInfo = AlgorithmInfo {
+        id: ids::MLDSA44_IPD,
+        name: "ML-DSA-44 (FIPS 204 initial public draft, August 2023)",
+        oid: "",
+        nist_category: Some(2),
+        post_quantum: true,
+        public_key_len: 1312,
+        signature_len: SignatureLen::Exact(2420),
+        takes_context: false,
+    };
+
+    /// ML-DSA-65 as in the FIPS 204 initial public draft of August 2023, which early pilots
+    /// deployed; kept so such keys can be held and migrated away. Its signatures do not verify
+    /// as final ML-DSA-65, nor the reverse. The OID is empty: NIST assigned none to the draft,
+    /// and neither `pqcrypto-dilithium` nor PQClean documents one.
+    pub static MLDSA65_IPD: AlgorithmInfo = AlgorithmInfo {
+        id: ids::MLDSA65_IPD,
+        name: "ML-DSA-65 (FIPS 204 initial public draft, August 2023)",
+        oid: "",
+        nist_category: Some(3),
+        post_quantum: true,
+        public_key_len: 1952,
+        signature_len: SignatureLen::Exact(3309),
+        takes_context: false,
+    };
+
+    /// ML-DSA-87 as in the FIPS 204 initial public draft of August 2023, which early pilots
+    /// deployed; kept so such keys can be held and migrated away. Its signatures do not verify
+    /// as final ML-DSA-87, nor the reverse. The OID is empty: NIST assigned none to the draft,
+    /// and neither `pqcrypto-dilithium` nor PQClean documents one.
+    pub static MLDSA87_IPD: AlgorithmInfo = AlgorithmInfo {
+        id: ids::MLDSA87_IPD,
+        name: "ML-DSA-87 (FIPS 204 initial public draft, August 2023)",
+        oid: "",
+        nist_category: Some(5),
+        post_quantum: true,
+        public_key_len: 2592,
+        signature_len: SignatureLen::Exact(4627),
+        takes_context: false,
     };
 }
 

@@ -3,7 +3,8 @@
 //! Two words are kept apart throughout:
 //!
 //! - an **algorithm** is what a verifier sees: `ecdsa-p256`, `ml-dsa-44`, `ml-dsa-65`,
-//!   `ml-dsa-87`, `mldsa44-ecdsa-p256`, `mldsa65-ecdsa-p256` (see [`ALGORITHMS`]);
+//!   `ml-dsa-87`, `mldsa44-ecdsa-p256`, `mldsa65-ecdsa-p256`, and the legacy FIPS 204 draft
+//!   `mldsa44-ipd`, `mldsa65-ipd`, `mldsa87-ipd` (see [`ALGORITHMS`]);
 //! - a **scheme** is an implementation that produces signatures of one algorithm, with one key
 //!   holder (single party) or with `t` of `n` key holders (threshold). Every scheme implements
 //!   [`Scheme`].

@@ -116,6 +116,9 @@ pub fn builtin_schemes() -> Vec<Arc<dyn Scheme>> {
         composite::single(Variant::MlDsa65EcdsaP256),
         composite::threshold(Variant::MlDsa44EcdsaP256),
         composite::threshold(Variant::MlDsa65EcdsaP256),
+        single::ml_dsa_ipd(ParameterSet::MlDsa44),
+        single::ml_dsa_ipd(ParameterSet::MlDsa65),
+        single::ml_dsa_ipd(ParameterSet::MlDsa87),
     ]
 }
 

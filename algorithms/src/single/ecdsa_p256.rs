@@ -37,12 +37,7 @@ impl Backend for EcdsaP256 {
     }
 
     fn check_input(&self, input: &SignInput) -> Result<(), SchemeError> {
-        prehash(input)
-            .map(drop)
-            .map_err(|e| SchemeError::UnsupportedInput {
-                scheme: INFO.id,
-                reason: e.to_string(),
-            })
+        super::refuse_input(INFO.id, prehash(input))
     }
 
     fn sign(

@@ -6,11 +6,11 @@
 
 use rand_core::CryptoRng;
 
+use super::LevelInfos;
 use super::one_shot::Backend;
 use crate::mldsa::{MAX_CONTEXT_LEN, ParameterSet};
 use crate::{
-    AlgorithmInfo, ProtocolError, SchemeError, SchemeInfo, SchemeKind, SecretBytes, SignInput,
-    VerifyError, VerifyPart, known,
+    ProtocolError, SchemeError, SchemeInfo, SecretBytes, SignInput, VerifyError, VerifyPart, known,
 };
 
 pub(super) struct MlDsa {
@@ -23,28 +23,18 @@ impl MlDsa {
     }
 }
 
-static INFO_44: SchemeInfo = info("fips204-single-44", &known::ML_DSA_44);
-static INFO_65: SchemeInfo = info("fips204-single-65", &known::ML_DSA_65);
-static INFO_87: SchemeInfo = info("fips204-single-87", &known::ML_DSA_87);
-
-const fn info(id: &'static str, algorithm: &'static AlgorithmInfo) -> SchemeInfo {
-    SchemeInfo {
-        id,
-        algorithm,
-        kind: SchemeKind::Single,
-        max_parties: 1,
-        implementation: "fips204 0.5 (integritychain)",
-        transport: "none: one party, no messages",
-    }
-}
+static INFOS: LevelInfos = LevelInfos::new(
+    [
+        ("fips204-single-44", &known::ML_DSA_44),
+        ("fips204-single-65", &known::ML_DSA_65),
+        ("fips204-single-87", &known::ML_DSA_87),
+    ],
+    "fips204 0.5 (integritychain)",
+);
 
 impl Backend for MlDsa {
     fn info(&self) -> &'static SchemeInfo {
-        match self.level {
-            ParameterSet::MlDsa44 => &INFO_44,
-            ParameterSet::MlDsa65 => &INFO_65,
-            ParameterSet::MlDsa87 => &INFO_87,
-        }
+        INFOS.get(self.level)
     }
 
     fn generate(&self, rng: &mut dyn CryptoRng) -> Result<(Vec<u8>, SecretBytes), ProtocolError> {
@@ -58,12 +48,7 @@ impl Backend for MlDsa {
     }
 
     fn check_input(&self, input: &SignInput) -> Result<(), SchemeError> {
-        pure_input(input)
-            .map(drop)
-            .map_err(|e| SchemeError::UnsupportedInput {
-                scheme: self.info().id,
-                reason: e.to_string(),
-            })
+        super::refuse_input(self.info().id, pure_input(input))
     }
 
     fn sign(

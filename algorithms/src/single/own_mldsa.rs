@@ -8,11 +8,11 @@
 
 use rand_core::CryptoRng;
 
+use super::LevelInfos;
 use super::one_shot::Backend;
 use crate::mldsa::{self, MAX_CONTEXT_LEN, ParameterSet, SigningKey, VerifyingKey};
 use crate::{
-    AlgorithmInfo, ProtocolError, SchemeError, SchemeInfo, SchemeKind, SecretBytes, SignInput,
-    VerifyError, VerifyPart, known,
+    ProtocolError, SchemeError, SchemeInfo, SecretBytes, SignInput, VerifyError, VerifyPart, known,
 };
 
 pub(super) struct OwnMlDsa {
@@ -25,28 +25,18 @@ impl OwnMlDsa {
     }
 }
 
-static INFO_44: SchemeInfo = info("qoesign-single-44", &known::ML_DSA_44);
-static INFO_65: SchemeInfo = info("qoesign-single-65", &known::ML_DSA_65);
-static INFO_87: SchemeInfo = info("qoesign-single-87", &known::ML_DSA_87);
-
-const fn info(id: &'static str, algorithm: &'static AlgorithmInfo) -> SchemeInfo {
-    SchemeInfo {
-        id,
-        algorithm,
-        kind: SchemeKind::Single,
-        max_parties: 1,
-        implementation: "qoesign mldsa (FIPS 204, this crate)",
-        transport: "none: one party, no messages",
-    }
-}
+static INFOS: LevelInfos = LevelInfos::new(
+    [
+        ("qoesign-single-44", &known::ML_DSA_44),
+        ("qoesign-single-65", &known::ML_DSA_65),
+        ("qoesign-single-87", &known::ML_DSA_87),
+    ],
+    "qoesign mldsa (FIPS 204, this crate)",
+);
 
 impl Backend for OwnMlDsa {
     fn info(&self) -> &'static SchemeInfo {
-        match self.set {
-            ParameterSet::MlDsa44 => &INFO_44,
-            ParameterSet::MlDsa65 => &INFO_65,
-            ParameterSet::MlDsa87 => &INFO_87,
-        }
+        INFOS.get(self.set)
     }
 
     fn generate(&self, rng: &mut dyn CryptoRng) -> Result<(Vec<u8>, SecretBytes), ProtocolError> {
@@ -56,10 +46,7 @@ impl Backend for OwnMlDsa {
     }
 
     fn check_input(&self, input: &SignInput) -> Result<(), SchemeError> {
-        check(input).map_err(|e| SchemeError::UnsupportedInput {
-            scheme: self.info().id,
-            reason: e.to_string(),
-        })
+        super::refuse_input(self.info().id, check(input))
     }
 
     fn sign(

@@ -9,6 +9,7 @@
 )]
 
 mod composite;
+mod legacy;
 mod required;
 mod share;
 mod simulator;

@@ -16,7 +16,12 @@ const SESSION: SessionId = SessionId([9; 32]);
 
 #[test]
 fn each_scheme_signs_what_independent_verifiers_accept() {
-    for scheme in qoesign_algorithms::single_party_schemes() {
+    // The FIPS 204 draft schemes have no independent implementation to check against; the
+    // `legacy` module tests them against the final standard instead.
+    for scheme in qoesign_algorithms::single_party_schemes()
+        .into_iter()
+        .filter(|s| !s.info().algorithm.id.ends_with("-ipd"))
+    {
         let info = scheme.info();
         let mut share = sim::keygen(scheme.as_ref(), &[PartyId(0)], 1, SESSION, &mut rng())
             .unwrap()

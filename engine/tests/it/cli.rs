@@ -427,7 +427,7 @@ fn algorithms_lists_states_and_schemes() {
     ]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let rows: Vec<Value> = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(rows.len(), 6);
+    assert_eq!(rows.len(), 9);
     let row = |id: &str| rows.iter().find(|r| r["id"] == id).unwrap().clone();
     assert_eq!(row("ecdsa-p256")["state"], "retired");
     assert_eq!(row("ecdsa-p256")["may_sign"], false);
@@ -441,6 +441,8 @@ fn algorithms_lists_states_and_schemes() {
     );
     assert_eq!(row("ml-dsa-65")["schemes"][1]["id"], "fips204-single-65");
     assert_eq!(row("ml-dsa-87")["state"], "unlisted");
+    assert_eq!(row("mldsa44-ipd")["state"], "unlisted");
+    assert_eq!(row("mldsa44-ipd")["schemes"][0]["id"], "pqcrypto-ipd-44");
     // v3 is 3 of 5 providers with the user's device: the "user and t of n" threshold ML-DSA.
     assert_eq!(
         row("ml-dsa-65")["scheme_for_quorum"],

@@ -22,7 +22,10 @@ fn every_known_algorithm_is_in_the_registry() {
             "ml-dsa-65",
             "ml-dsa-87",
             "mldsa44-ecdsa-p256",
-            "mldsa65-ecdsa-p256"
+            "mldsa65-ecdsa-p256",
+            "mldsa44-ipd",
+            "mldsa65-ipd",
+            "mldsa87-ipd"
         ]
     );
 }
@@ -30,7 +33,15 @@ fn every_known_algorithm_is_in_the_registry() {
 #[test]
 fn one_provider_without_user_runs_the_single_party_scheme() {
     let registry = Registry::builtin();
-    for id in ["ecdsa-p256", "ml-dsa-44", "ml-dsa-65", "ml-dsa-87"] {
+    for id in [
+        "ecdsa-p256",
+        "ml-dsa-44",
+        "ml-dsa-65",
+        "ml-dsa-87",
+        "mldsa44-ipd",
+        "mldsa65-ipd",
+        "mldsa87-ipd",
+    ] {
         let scheme = registry.select(id, SINGLE).unwrap();
         assert_eq!(scheme.info().kind, SchemeKind::Single);
         assert_eq!(scheme.info().algorithm.id, id);
@@ -56,6 +67,9 @@ fn quorums_without_a_threshold_scheme_are_refused_by_name() {
         threshold: 3,
         user_required: false,
     };
+    // The FIPS 204 draft algorithms are legacy keys with one holder: no threshold scheme.
+    let err = registry.select("mldsa65-ipd", three_of_five).err().unwrap();
+    assert!(matches!(err, RegistryError::NoSchemeForQuorum { .. }));
     let err = registry.select("mldsa65-ecdsa-p256", seven).err().unwrap();
     assert!(matches!(err, RegistryError::NoSchemeForQuorum { .. }));
     for id in ["mldsa44-ecdsa-p256", "mldsa65-ecdsa-p256"] {

@@ -22,6 +22,9 @@ const KNOWN: &[&str] = &[
     "ml-dsa-87",
     "mldsa44-ecdsa-p256",
     "mldsa65-ecdsa-p256",
+    "mldsa44-ipd",
+    "mldsa65-ipd",
+    "mldsa87-ipd",
 ];
 
 fn parse(source: &str) -> Result<Policy, PolicyError> {

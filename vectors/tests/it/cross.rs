@@ -11,7 +11,12 @@ const ROUNDS: usize = 12;
 #[test]
 fn independent_verifiers_accept_every_builtin_scheme() {
     let mut rng = UnwrapErr(SysRng);
-    for scheme in single_party_schemes() {
+    // The FIPS 204 draft (`*-ipd`) schemes have no independent implementation to check against
+    // (algorithms/tests/it/legacy.rs tests them against the final standard instead).
+    for scheme in single_party_schemes()
+        .into_iter()
+        .filter(|s| !s.info().algorithm.id.ends_with("-ipd"))
+    {
         let algorithm = scheme.info().algorithm.id;
         for round in 0..ROUNDS {
             let session = SessionId(random_bytes(&mut rng));
