@@ -20,7 +20,7 @@ use crate::store::Holder;
 pub const ENVELOPE_VERSION: u8 = 1;
 
 /// Everything parties send each other.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub enum Envelope {
     /// Coordinator to key holder: take part in a key generation.
     Keygen(KeygenRequest),
@@ -47,6 +47,27 @@ pub enum Envelope {
         /// The session.
         session: SessionId,
     },
+}
+
+impl std::fmt::Debug for Envelope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Keygen(request) => f.debug_tuple("Keygen").field(request).finish(),
+            Self::Sign(request) => f.debug_tuple("Sign").field(request).finish(),
+            // Key generation messages carry secret material: their length only.
+            Self::Protocol { session, bytes } => f
+                .debug_struct("Protocol")
+                .field("session", session)
+                .field("len", &bytes.len())
+                .finish(),
+            Self::Outcome { session, outcome } => f
+                .debug_struct("Outcome")
+                .field("session", session)
+                .field("outcome", outcome)
+                .finish(),
+            Self::Cancel { session } => f.debug_struct("Cancel").field("session", session).finish(),
+        }
+    }
 }
 
 /// The request that opens a key generation session.
@@ -238,15 +259,44 @@ impl Envelope {
         }
         Ok(envelope)
     }
+}
 
-    /// The session the envelope is about.
-    pub fn session(&self) -> SessionId {
-        match self {
-            Self::Keygen(r) => r.session,
-            Self::Sign(r) => r.session,
-            Self::Protocol { session, .. }
-            | Self::Outcome { session, .. }
-            | Self::Cancel { session } => *session,
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_protocol_bytes_and_round_trips() {
+        let envelope = Envelope::Protocol {
+            session: SessionId([1; 32]),
+            bytes: vec![0xab; 40],
+        };
+        let shown = format!("{envelope:?}");
+        assert!(
+            shown.contains("len: 40") && !shown.contains("171"),
+            "{shown}"
+        );
+        let delivery = crate::transport::Delivery {
+            from: "p0".to_owned(),
+            bytes: vec![0xab; 40],
+        };
+        assert!(!format!("{delivery:?}").contains("171"));
+        let bytes = envelope.encode().unwrap_or_default();
+        // One version byte, the variant, the session, the length and the 40 bytes themselves.
+        assert!(bytes.len() < 40 + 32 + 8, "{} bytes", bytes.len());
+        assert!(matches!(
+            Envelope::decode(&bytes),
+            Ok(Envelope::Protocol { bytes, .. }) if bytes == vec![0xab; 40]
+        ));
+        assert_eq!(
+            Envelope::decode(&[2, 0]).err(),
+            Some(EnvelopeError::Version { found: 2 })
+        );
+        let mut trailing = bytes.clone();
+        trailing.push(0);
+        assert!(matches!(
+            Envelope::decode(&trailing),
+            Err(EnvelopeError::Malformed(_))
+        ));
     }
 }

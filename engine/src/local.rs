@@ -75,7 +75,6 @@ pub struct LocalCluster {
     pub coordinator: Coordinator,
     network: MemoryNetwork,
     nodes: Vec<NodeHandle>,
-    parties: Vec<String>,
 }
 
 impl LocalCluster {
@@ -144,18 +143,12 @@ impl LocalCluster {
             coordinator,
             network,
             nodes,
-            parties,
         })
     }
 
     /// The in-memory network, for fault injection.
     pub fn network(&self) -> &MemoryNetwork {
         &self.network
-    }
-
-    /// Every party by name, providers first.
-    pub fn parties(&self) -> &[String] {
-        &self.parties
     }
 
     /// Stops every node; their stores close.
@@ -165,7 +158,7 @@ impl LocalCluster {
 }
 
 /// The directory of a party's store inside a cluster directory.
-pub fn directory_of(party: &str) -> String {
+fn directory_of(party: &str) -> String {
     party.replace(':', "-")
 }
 

@@ -150,34 +150,18 @@ struct Active {
 
 /// A node running on its own thread; dropping the handle stops it.
 pub struct NodeHandle {
-    name: String,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl NodeHandle {
-    /// The node's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
+impl Drop for NodeHandle {
     /// Stops the node and waits for its thread.
-    pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
+    fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(thread) = self.thread.take() {
             // A node thread that panicked has nothing left to clean up.
             let _ = thread.join();
         }
-    }
-}
-
-impl Drop for NodeHandle {
-    fn drop(&mut self) {
-        self.shutdown();
     }
 }
 
@@ -204,18 +188,16 @@ impl Node {
     /// Runs the node on a thread of its own until the handle is dropped.
     pub fn spawn(self) -> NodeHandle {
         let stop = Arc::new(AtomicBool::new(false));
-        let name = self.endpoint.name().to_owned();
         let flag = Arc::clone(&stop);
         let thread = std::thread::spawn(move || self.run(&flag));
         NodeHandle {
-            name,
             stop,
             thread: Some(thread),
         }
     }
 
     /// Serves requests until `stop` is set or the endpoint closes.
-    pub fn run(mut self, stop: &AtomicBool) {
+    fn run(mut self, stop: &AtomicBool) {
         while !stop.load(Ordering::Relaxed) {
             match self.endpoint.recv(TICK) {
                 Ok(Some(delivery)) => self.handle(delivery),
@@ -678,23 +660,27 @@ impl Node {
         self.finished.push_back(session);
     }
 
-    fn send_all(&mut self, session: SessionId, outgoing: Vec<Outgoing>) {
+    fn send_all(&self, session: SessionId, outgoing: Vec<Outgoing>) {
         // `advance` sends a finishing party's last messages before it forgets the session.
         let Some(active) = self.sessions.get(&session) else {
             return;
         };
-        let peers = active.peers.clone();
         for message in outgoing {
-            let Ok(bytes) = (Envelope::Protocol {
+            let bytes = match (Envelope::Protocol {
                 session,
                 bytes: message.bytes,
             })
-            .encode() else {
-                continue;
+            .encode()
+            {
+                Ok(bytes) => bytes,
+                Err(error) => {
+                    tracing::error!(%session, %error, "could not encode a protocol message");
+                    continue;
+                }
             };
             let recipients: Vec<&String> = match message.to {
-                Recipient::All => peers.values().collect(),
-                Recipient::One(party) => peers.get(&party).into_iter().collect(),
+                Recipient::All => active.peers.values().collect(),
+                Recipient::One(party) => active.peers.get(&party).into_iter().collect(),
             };
             for to in recipients {
                 if let Err(error) = self.endpoint.send(to, bytes.clone()) {
@@ -758,7 +744,7 @@ fn laggards(received: &BTreeMap<String, usize>) -> Vec<String> {
 
 /// What the device shows for the input: the SHA-256 of a document (what `sha256sum` prints
 /// for the file), or the caller's digest or μ as sent.
-pub fn shown_digest(input: &WireInput) -> String {
+fn shown_digest(input: &WireInput) -> String {
     match input {
         WireInput::Message { message, .. } => {
             format!("sha256:{}", hex::encode(Sha256::digest(message)))

@@ -76,3 +76,24 @@ fn subsets(t: u16, n: u16) -> Vec<Vec<usize>> {
         .map(|m| (0..usize::from(n)).filter(|i| m >> i & 1 == 1).collect())
         .collect()
 }
+
+/// Checks the attempts `signatures` signatures took against a row's measured per-attempt
+/// success p. Successes over attempts estimates p; its sampling error is about
+/// sqrt(p^2 (1 - p) / signatures). Three of those are allowed, plus the measurement's own two
+/// standard errors and 0.03 for the spread between the few keys a test can pool.
+fn assert_attempt_rate(
+    params: &qoesign_algorithms::threshold_mldsa::ThresholdParams,
+    signatures: usize,
+    attempts: u32,
+    what: &str,
+) {
+    #[expect(clippy::cast_precision_loss, reason = "a few hundred signatures")]
+    let signatures = signatures as f64;
+    let p = params.attempt_success;
+    let observed = signatures / f64::from(attempts);
+    let se = (p * p * (1.0 - p) / signatures).sqrt();
+    assert!(
+        (observed - p).abs() <= 3.0 * se + params.attempt_success_2se + 0.03,
+        "{what}: observed {observed:.3} over {attempts} attempts, expected {p}"
+    );
+}

@@ -4,7 +4,7 @@
 
 use qoesign_algorithms::composite::{self, Variant};
 use qoesign_algorithms::{
-    KeyShare, PartyId, SchemeError, SessionId, SignInput, sim, threshold_ecdsa,
+    KeyShare, PartyId, ProtocolError, SchemeError, SessionId, SignInput, sim, threshold_ecdsa,
 };
 use qoesign_vectors::independent;
 
@@ -171,4 +171,103 @@ fn keys_with_a_device_refuse_refresh_and_repair_clearly() {
     };
     let err = threshold_ecdsa::refresh(&shares[0], &params).err().unwrap();
     assert!(err.to_string().contains("required holder"), "{err}");
+}
+
+/// Signs with providers 0 and 1 and the device (party 3) of a 2-of-3 key, with `tamper`
+/// rewriting messages in flight, and returns the simulator's report.
+fn tampered(
+    shares: &mut [KeyShare],
+    tag: usize,
+    tamper: impl FnMut(&mut sim::Envelope) -> sim::Delivery + 'static,
+) -> sim::Report<qoesign_algorithms::Signed> {
+    let scheme = threshold_ecdsa::scheme();
+    let params = qoesign_algorithms::SignParams {
+        session: session(40 + tag),
+        signers: vec![PartyId(0), PartyId(1), PartyId(3)],
+        input: SignInput::message(DOCUMENT.to_vec()),
+    };
+    let machines = shares
+        .iter_mut()
+        .filter(|s| params.signers.contains(&s.party()))
+        .map(|s| scheme.sign(s, &params).unwrap())
+        .collect();
+    sim::Simulation::new(machines)
+        .intercept(tamper)
+        .run(&mut rng())
+}
+
+#[test]
+fn a_party_may_speak_only_for_the_indices_it_holds() {
+    let mut shares = keygen(threshold_ecdsa::scheme().as_ref(), 2, 3);
+    // The device holds party 3's index and 0xF001; provider 0 claims to be 0xF001.
+    let report = tampered(&mut shares, 0, |env| {
+        if env.from == PartyId(0) && env.to == PartyId(3) {
+            env.bytes[..2].copy_from_slice(&0xF001u16.to_be_bytes());
+        }
+        sim::Delivery::Deliver
+    });
+    let error = &report.errors[&PartyId(3)];
+    assert!(
+        matches!(
+            error,
+            ProtocolError::Misbehaved {
+                party: PartyId(0),
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(report.outputs.is_empty());
+
+    // Provider 0 addresses, at provider 1, an index provider 1 does not hold.
+    let report = tampered(&mut shares, 1, |env| {
+        if env.from == PartyId(0) && env.to == PartyId(1) {
+            env.bytes[2..4].copy_from_slice(&0xF001u16.to_be_bytes());
+        }
+        sim::Delivery::Deliver
+    });
+    let error = &report.errors[&PartyId(1)];
+    assert!(
+        matches!(
+            error,
+            ProtocolError::Misbehaved {
+                party: PartyId(0),
+                ..
+            }
+        ),
+        "{error}"
+    );
+
+    // A message too short for the routing header is malformed, and blamed on its sender.
+    let report = tampered(&mut shares, 2, |env| {
+        if env.from == PartyId(3) && env.to == PartyId(0) {
+            env.bytes.truncate(3);
+        }
+        sim::Delivery::Deliver
+    });
+    let error = &report.errors[&PartyId(0)];
+    assert!(
+        matches!(
+            error,
+            ProtocolError::Malformed {
+                party: PartyId(3),
+                ..
+            }
+        ),
+        "{error}"
+    );
+
+    // Untouched, the same shares still sign: the refusals above changed nothing.
+    let report = tampered(&mut shares, 3, |_| sim::Delivery::Deliver);
+    let signed = report.outputs.values().next().unwrap();
+    assert_eq!(
+        independent::verify(
+            "ecdsa-p256",
+            shares[0].public_key(),
+            DOCUMENT,
+            b"",
+            &signed.signature
+        ),
+        Some(true)
+    );
 }

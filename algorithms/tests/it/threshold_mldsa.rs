@@ -741,18 +741,8 @@ fn attempt_statistics_agree_with_the_measured_success_rates() {
                     .attempts;
             }
         }
-        // Successes over attempts estimates the per-attempt success p; its sampling error is
-        // about sqrt(p^2 (1 - p) / signatures). Allow three of those, the measurement's own two
-        // standard errors, and 0.03 for the spread between keys that four keys leave.
-        let signatures = KEYS * per_key;
-        let p = params.attempt_success;
-        let observed = signatures as f64 / f64::from(attempts);
-        let se = (p * p * (1.0 - p) / signatures as f64).sqrt();
-        assert!(
-            (observed - p).abs() <= 3.0 * se + params.attempt_success_2se + 0.03,
-            "{} ({t},{n}): observed {observed:.3} over {attempts} attempts, paper {p}",
-            set.name()
-        );
+        let what = format!("{} ({t},{n})", set.name());
+        crate::assert_attempt_rate(params, KEYS * per_key, attempts, &what);
     }
 }
 

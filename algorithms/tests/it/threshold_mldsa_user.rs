@@ -251,9 +251,8 @@ fn all_providers_together_cannot_sign() {
 
 #[test]
 fn attempt_statistics_agree_with_the_derived_success_rates() {
-    // Rows with small K, dealer keys, a random provider set per signature. Successes over
-    // attempts estimates p_att; allow three of its standard errors, the row's own two, and
-    // 0.03 for the spread between keys.
+    // Rows with small K, dealer keys, a random provider set per signature, checked as the
+    // published rows are (`assert_attempt_rate`).
     const KEYS: usize = 3;
     for (set, t, n, per_key) in [
         (ParameterSet::MlDsa44, 1u8, 2u8, 80usize),
@@ -274,15 +273,8 @@ fn attempt_statistics_agree_with_the_derived_success_rates() {
                     .attempts;
             }
         }
-        let signatures = (KEYS * per_key) as f64;
-        let p = tp.attempt_success;
-        let observed = signatures / f64::from(attempts);
-        let se = (p * p * (1.0 - p) / signatures).sqrt();
-        assert!(
-            (observed - p).abs() <= 3.0 * se + tp.attempt_success_2se + 0.03,
-            "{} user + ({t},{n}): observed {observed:.3} over {attempts} attempts, derived {p}",
-            set.name()
-        );
+        let what = format!("{} user + ({t},{n})", set.name());
+        crate::assert_attempt_rate(tp, KEYS * per_key, attempts, &what);
     }
 }
 

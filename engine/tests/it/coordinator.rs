@@ -251,7 +251,7 @@ fn count_from(network: &MemoryNetwork, party: &str) -> Arc<Mutex<usize>> {
 
 #[test]
 fn every_threshold_algorithm_signs_through_the_coordinator() {
-    for algorithm in THRESHOLD_ALGORITHMS {
+    for algorithm in crate::THRESHOLD_ALGORITHMS {
         let policy = parse(&policy_text(algorithm, 3, 2, false, ""));
         let mut cluster = Cluster::new(&policy);
         let credential = cluster.coordinator.keygen("alice", algorithm).unwrap();
@@ -531,19 +531,9 @@ fn parties_refuse_retired_algorithms_unaccepted_policies_and_replays() {
 /// "user and t of n" sharing (ML-DSA), both at once (the composite).
 const WITH_DEVICE: [&str; 3] = ["ecdsa-p256", "ml-dsa-65", "mldsa44-ecdsa-p256"];
 
-/// Every algorithm with a threshold scheme.
-const THRESHOLD_ALGORITHMS: [&str; 6] = [
-    "ml-dsa-44",
-    "ml-dsa-65",
-    "ml-dsa-87",
-    "ecdsa-p256",
-    "mldsa44-ecdsa-p256",
-    "mldsa65-ecdsa-p256",
-];
-
 #[test]
 fn with_the_user_required_the_device_signs_and_can_decline() {
-    for algorithm in THRESHOLD_ALGORITHMS {
+    for algorithm in crate::THRESHOLD_ALGORITHMS {
         let policy = parse(&policy_text(algorithm, 3, 2, true, ""));
         let mut cluster = Cluster::new(&policy);
         let credential = cluster.coordinator.keygen("alice", algorithm).unwrap();

@@ -22,3 +22,13 @@ fn example(name: &str) -> PathBuf {
         .join("../policy/examples")
         .join(name)
 }
+
+/// Every algorithm with a threshold scheme.
+const THRESHOLD_ALGORITHMS: [&str; 6] = [
+    "ecdsa-p256",
+    "ml-dsa-44",
+    "ml-dsa-65",
+    "ml-dsa-87",
+    "mldsa44-ecdsa-p256",
+    "mldsa65-ecdsa-p256",
+];

@@ -84,7 +84,7 @@ fn quorums_without_a_threshold_scheme_are_refused_by_name() {
 #[test]
 fn threshold_schemes_serve_provider_quorums_with_and_without_the_user() {
     let registry = Registry::builtin();
-    for id in ALGORITHM_IDS {
+    for id in crate::THRESHOLD_ALGORITHMS {
         let three_of_five = Committee {
             providers: 5,
             threshold: 3,
@@ -113,16 +113,6 @@ fn threshold_schemes_serve_provider_quorums_with_and_without_the_user() {
     );
     assert!(registry.select("ecdsa-p256", six_and_user).is_ok());
 }
-
-/// Every algorithm with a threshold scheme.
-const ALGORITHM_IDS: [&str; 6] = [
-    "ecdsa-p256",
-    "ml-dsa-44",
-    "ml-dsa-65",
-    "ml-dsa-87",
-    "mldsa44-ecdsa-p256",
-    "mldsa65-ecdsa-p256",
-];
 
 #[test]
 fn unknown_algorithms_list_the_known_ones() {

@@ -1,5 +1,6 @@
 //! The generator of the derived parameter rows (`derived.rs`) and the measurements behind
-//! them. An ignored test: run it in the release profile (see [`super`]).
+//! them. The generator is an ignored test, run in the release profile (see [`super`]); the
+//! check of its method at the paper's radii runs with every test run.
 //!
 //! For each level and each "user and t of n" structure, 1 <= t <= n <= 5:
 //!
@@ -449,9 +450,12 @@ fn generate_the_rows_with_a_required_party() {
     }
 }
 
-/// The p_glob measurement at the paper's own radii gives back (nearly) the paper's K.
+/// The p_glob measurement at the paper's own radii gives back (nearly) the paper's K: within
+/// 12 % or one slot for every ML-DSA-65 and -87 row; for ML-DSA-44 never fewer slots and at
+/// most 35 % or one slot more
+/// (the digest measures success below 1/2 on several published 44 rows, D6, which is what more
+/// slots make up for). The measurement is deterministic (fixed keys and sample seeds).
 #[test]
-#[ignore = "a check of the generator's method: a minute in the release profile"]
 fn the_method_gives_back_the_papers_slot_counts() {
     for tp in ThresholdParams::all() {
         let structure = tp.structure();
@@ -463,7 +467,18 @@ fn the_method_gives_back_the_papers_slot_counts() {
         let e = inferred_target(tp.set, tp.threshold, tp.r, tp.r_prime);
         let p = f64::from(tp.threshold) * tp.party_acceptance().log2();
         let k = slots_for(p.exp2(), p_glob);
-        eprintln!(
+        // K is a ceiling: one slot either way is rounding, whatever the row.
+        let paper = tp.slots as f64;
+        let (low, high) = if tp.set == ParameterSet::MlDsa44 {
+            (paper, (1.35 * paper).max(paper + 1.0))
+        } else {
+            (
+                (0.88 * paper).min(paper - 1.0),
+                (1.12 * paper).max(paper + 1.0),
+            )
+        };
+        assert!(
+            (low..=high).contains(&(k as f64)),
             "{} ({},{}): e {e:.1} p_glob {p_glob:.3} over {total}: K {k}, paper {}",
             tp.set.name(),
             tp.threshold,
