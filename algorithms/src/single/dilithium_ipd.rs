@@ -124,9 +124,10 @@ macro_rules! level {
 
             /// Draft Alg. 1 (ML-DSA.KeyGen): the public key and the secret key encodings.
             pub(super) fn generate() -> (Vec<u8>, SecretBytes) {
-                // TODO(unwiped secret key): the crate's `SecretKey` is a plain `Copy` byte array that is
-                // not wiped when dropped, so this copy of the secret key stays in freed stack
-                // memory until overwritten; only our own copy (`SecretBytes`) is zeroized.
+                // TODO(unwiped secret key): the crate's `SecretKey` is a plain `Copy` byte
+                // array that is not wiped when dropped, so this copy of the secret key stays
+                // in freed stack memory until overwritten; only our own copy (`SecretBytes`)
+                // is zeroized.
                 let (pk, sk) = params::keypair();
                 (
                     pk.as_bytes().to_vec(),
