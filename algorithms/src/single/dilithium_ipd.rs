@@ -10,8 +10,8 @@
 //! The crate wraps PQClean's `dilithium2/3/5` "clean" C code (its `META.yml` names
 //! pq-crystals/dilithium commit 918af1a). It is the draft, not Dilithium round 3 and not the
 //! final standard: its 64-byte `tr` and `c~` of lambda/4 bytes (secret keys of 2560/4032/4896
-//! bytes, signatures of 2420/3309/4627) are the draft's, and it hashes no context. Signing is the draft's optional deterministic
-//! variant of Alg. 2 (`rnd` all zero), and key generation draws its seed from the operating
+//! bytes, signatures of 2420/3309/4627) are the draft's, and it hashes no context. Signing is
+//! the draft's optional deterministic variant of Alg. 2 (`rnd` all zero), and key generation draws its seed from the operating
 //! system inside the C code: the caller's random generator is not used, so keys cannot be
 //! derived from a test seed. The stored secret is the draft's whole secret key encoding
 //! (`skEncode`), since the crate offers no key generation from a seed.
