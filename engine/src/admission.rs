@@ -142,7 +142,9 @@ pub fn algorithm_allowed(
 }
 
 /// Checks a key generation committee: every provider of the policy and nobody else, plus the
-/// user's device exactly when the policy requires it, with the policy's threshold.
+/// user's device exactly when the policy requires it, with the policy's threshold. A key held
+/// whole (`whole`: its algorithm has no threshold scheme, see [`crate::Registry::held_whole`])
+/// has one holder instead, a provider of the policy, who signs alone.
 ///
 /// # Errors
 ///
@@ -152,8 +154,26 @@ pub fn keygen_committee(
     holders: &[Holder],
     threshold: u16,
     required: Option<qoesign_algorithms::PartyId>,
+    whole: bool,
 ) -> Result<(), Refusal> {
     distinct(holders)?;
+    if whole {
+        return match (holders, required) {
+            ([holder], None) if threshold == 1 => {
+                if policy.quorum().providers().contains(&holder.name) {
+                    Ok(())
+                } else {
+                    Err(Refusal::Quorum(format!(
+                        "{} is not a provider of the policy",
+                        holder.name
+                    )))
+                }
+            }
+            _ => Err(Refusal::Quorum(
+                "a key held whole has one holder, a provider, who signs alone".to_owned(),
+            )),
+        };
+    }
     let quorum = policy.quorum();
     let providers: BTreeSet<&str> = holders
         .iter()
@@ -193,6 +213,8 @@ pub fn keygen_committee(
 
 /// Checks a signer set for a credential: key holders of it as recorded, the required holder
 /// among them, only providers the policy lists, and exactly the policy's number of signers.
+/// A key held whole (one holder, threshold one) is signed by its holder alone, whatever the
+/// quorum says: it is a legacy key waiting to be migrated to one the quorum holds.
 ///
 /// # Errors
 ///
@@ -225,6 +247,15 @@ pub fn signing_committee(
             )));
         }
     }
+    if held_whole(credential) {
+        return match signers {
+            [signer] if *signer == credential.holders[0] => Ok(()),
+            _ => Err(Refusal::Quorum(format!(
+                "credential {} is held whole: its holder signs alone",
+                credential.id
+            ))),
+        };
+    }
     if let Some(required) = credential.required
         && !signers.iter().any(|s| s.party == required)
     {
@@ -252,6 +283,11 @@ pub fn signing_committee(
 /// required.
 pub fn signers_per_signature(policy: &Policy) -> u16 {
     policy.quorum().threshold() + u16::from(policy.quorum().user_required())
+}
+
+/// Whether `credential` is held whole by one party.
+pub fn held_whole(credential: &Credential) -> bool {
+    credential.holders.len() == 1 && credential.threshold == 1 && credential.required.is_none()
 }
 
 fn distinct(holders: &[Holder]) -> Result<(), Refusal> {

@@ -16,7 +16,9 @@ use qoesign_algorithms::{PartyId, SessionId, SignInput, VerifyError};
 use qoesign_policy::Policy;
 
 use crate::admission::{self, Refusal};
-use crate::envelope::{Envelope, EnvelopeError, KeygenRequest, Outcome, SignRequest};
+use crate::envelope::{
+    Envelope, EnvelopeError, KeygenRequest, Outcome, RetireRequest, SignRequest,
+};
 use crate::node::Clock;
 use crate::store::{Credential, CredentialId, CredentialState, Holder};
 use crate::transport::{Endpoint, TransportError};
@@ -149,6 +151,14 @@ pub enum CoordinatorError {
         /// The parties that failed it.
         failures: Vec<Failure>,
     },
+    /// A discard or retire request was not carried out by every party it went to.
+    #[error("{what} did not complete at every party: {}", list(failures))]
+    NotRecorded {
+        /// The request.
+        what: &'static str,
+        /// The parties that refused or did not answer.
+        failures: Vec<Failure>,
+    },
     /// The key holders ended key generation with different public keys.
     #[error("key generation ended with different public keys at {parties:?}")]
     Disagreement {
@@ -226,19 +236,61 @@ impl Coordinator {
     /// [`CoordinatorError::Keygen`] naming the parties that did not complete, or
     /// [`CoordinatorError::Disagreement`].
     pub fn keygen(&mut self, owner: &str, algorithm: &str) -> Result<Credential, CoordinatorError> {
+        self.keygen_with(owner, algorithm, KeygenOptions::default())
+    }
+
+    /// [`Coordinator::keygen`] with the credential's identifier chosen by the caller and the
+    /// credential it re-issues, as a migration needs them. A key generation that does not
+    /// finish at every holder is discarded at the holders that finished
+    /// ([`Coordinator::discard`]).
+    ///
+    /// An algorithm whose keys are held whole ([`Registry::held_whole`], a legacy algorithm)
+    /// gets one holder, the policy's first provider, who signs alone.
+    ///
+    /// # Errors
+    ///
+    /// As [`Coordinator::keygen`].
+    pub fn keygen_with(
+        &mut self,
+        owner: &str,
+        algorithm: &str,
+        options: KeygenOptions,
+    ) -> Result<Credential, CoordinatorError> {
         let now = (self.clock)();
         admission::algorithm_allowed(&self.policy, algorithm, now.date(), true)?;
-        let committee = Committee::from_quorum(self.policy.quorum());
+        let whole = self.registry.held_whole(algorithm);
+        let (committee, holders, required, threshold) = if whole {
+            let first = self.policy.quorum().providers().first().cloned();
+            let holders: Vec<Holder> = first
+                .map(|name| Holder {
+                    name,
+                    party: PartyId(0),
+                })
+                .into_iter()
+                .collect();
+            let single = Committee {
+                providers: 1,
+                threshold: 1,
+                user_required: false,
+            };
+            (single, holders, None, 1)
+        } else {
+            let (holders, required) = holders(&self.policy, owner);
+            let threshold = admission::signers_per_signature(&self.policy);
+            let committee = Committee::from_quorum(self.policy.quorum());
+            (committee, holders, required, threshold)
+        };
         let scheme = self.registry.select(algorithm, committee)?;
-        let (holders, required) = holders(&self.policy, owner);
-        let threshold = admission::signers_per_signature(&self.policy);
-        admission::keygen_committee(&self.policy, &holders, threshold, required)?;
+        admission::keygen_committee(&self.policy, &holders, threshold, required, whole)?;
         let digest = self.policy.digest();
         let session = session_id(&digest, "keygen", &mut self.rng);
+        let id = options
+            .credential
+            .unwrap_or_else(|| CredentialId::random(&mut self.rng));
         let request = KeygenRequest {
             session,
             policy_digest: *digest.as_bytes(),
-            credential: *CredentialId::random(&mut self.rng).as_bytes(),
+            credential: *id.as_bytes(),
             owner: owner.to_owned(),
             algorithm: algorithm.to_owned(),
             scheme: scheme.info().id.to_owned(),
@@ -246,18 +298,27 @@ impl Coordinator {
             threshold,
             required,
             created: now,
+            replaces: options.replaces.map(|r| *r.as_bytes()),
         };
-        let id = CredentialId::from_bytes(request.credential);
         let span = tracing::info_span!("keygen", %session, credential = %id);
         let _entered = span.enter();
         self.send_to(&holders, &Envelope::Keygen(request.clone()))?;
         let outcomes = self.collect(session, &holders, self.timeouts.keygen, |_| false)?;
         let failures = failures(session, &holders, &outcomes);
         if !failures.is_empty() {
-            // TODO(keygen commit): holders that finished before another failed have stored
-            // their share; a second phase that activates the credential only once every holder
-            // reported would let them drop it instead of leaving it to the operator.
             self.cancel(session, &holders);
+            // Holders that finished before another failed stored their share of a key that
+            // will never sign: they drop it (see `discard`).
+            let finished: Vec<Holder> = holders
+                .iter()
+                .filter(|h| matches!(outcomes.get(&h.name), Some(Outcome::KeyCreated { .. })))
+                .cloned()
+                .collect();
+            if !finished.is_empty()
+                && let Err(error) = self.discard(&finished, id)
+            {
+                tracing::warn!(%error, "could not discard the unfinished key");
+            }
             return Err(CoordinatorError::Keygen { failures });
         }
         let keys: Vec<(&String, &Vec<u8>)> = outcomes
@@ -289,7 +350,7 @@ impl Coordinator {
             threshold,
             required,
             state: CredentialState::Active,
-            replaces: None,
+            replaces: options.replaces,
             replaced_by: None,
             created: now,
             last_used: None,
@@ -400,6 +461,93 @@ impl Coordinator {
         }
     }
 
+    /// Asks `holders` to drop credential `id`, the key of a key generation that did not finish
+    /// everywhere. A holder drops it only if it never signed and no credential was retired in
+    /// favour of it; a holder without it has nothing to do.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CoordinatorError::NotRecorded`] naming the holders that refused or did not
+    /// answer.
+    pub fn discard(&mut self, holders: &[Holder], id: CredentialId) -> Result<(), CoordinatorError> {
+        let session = session_id(&self.policy.digest(), "discard", &mut self.rng);
+        let envelope = Envelope::Discard {
+            session,
+            credential: *id.as_bytes(),
+        };
+        self.request_everywhere("discarding the key", session, holders, &envelope)
+    }
+
+    /// Makes credential `old` verify-only at each of its holders and links it to `new`, which
+    /// re-issues it; `statement` is the rollover statement and `new_signature` the new key's
+    /// signature of it, which every holder of `new` checks first.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CoordinatorError::NotRecorded`] naming the holders that refused or did not
+    /// answer (the request is safe to repeat).
+    pub fn retire(
+        &mut self,
+        old: &Credential,
+        new: &Credential,
+        statement: &[u8],
+        new_signature: &[u8],
+    ) -> Result<(), CoordinatorError> {
+        let digest = self.policy.digest();
+        let session = session_id(&digest, "retire", &mut self.rng);
+        let envelope = Envelope::Retire(RetireRequest {
+            session,
+            policy_digest: *digest.as_bytes(),
+            old: *old.id.as_bytes(),
+            new: *new.id.as_bytes(),
+            statement: statement.to_vec(),
+            new_signature: new_signature.to_vec(),
+        });
+        let mut parties = old.holders.clone();
+        for holder in &new.holders {
+            if !parties.iter().any(|p| p.name == holder.name) {
+                parties.push(holder.clone());
+            }
+        }
+        self.request_everywhere("retiring the credential", session, &parties, &envelope)
+    }
+
+    /// Sends `envelope` to every party and waits until each reported it [`Outcome::Recorded`].
+    fn request_everywhere(
+        &mut self,
+        what: &'static str,
+        session: SessionId,
+        parties: &[Holder],
+        envelope: &Envelope,
+    ) -> Result<(), CoordinatorError> {
+        self.send_to(parties, envelope)?;
+        // A node answers once the protocol messages queued before the request are handled.
+        let outcomes = self.collect(session, parties, self.timeouts.keygen, |_| false)?;
+        let failures: Vec<Failure> = parties
+            .iter()
+            .filter_map(|party| {
+                let kind = match outcomes.get(&party.name) {
+                    Some(Outcome::Recorded) => return None,
+                    None => FailureKind::Silent,
+                    Some(Outcome::Refused { reason } | Outcome::Failed { reason, .. }) => {
+                        FailureKind::Refused(reason.clone())
+                    }
+                    Some(other) => FailureKind::Refused(format!("unexpected outcome {other:?}")),
+                };
+                Some(Failure {
+                    party: party.name.clone(),
+                    session,
+                    kind,
+                })
+            })
+            .collect();
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(CoordinatorError::NotRecorded { what, failures })
+        }
+    }
+
     fn send_to(&self, parties: &[Holder], envelope: &Envelope) -> Result<(), CoordinatorError> {
         let bytes = envelope.encode()?;
         for party in parties {
@@ -455,6 +603,15 @@ impl Coordinator {
         }
         Ok(outcomes)
     }
+}
+
+/// What [`Coordinator::keygen_with`] may fix in advance.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KeygenOptions {
+    /// The new credential's identifier (default: a random one).
+    pub credential: Option<CredentialId>,
+    /// The credential the new one re-issues.
+    pub replaces: Option<CredentialId>,
 }
 
 /// The key holders a policy asks for: its providers in file order, then the owner's device
@@ -598,7 +755,9 @@ fn describe(outcomes: &BTreeMap<String, Outcome>) -> String {
             Outcome::Failed { reason, .. } | Outcome::Refused { reason } => {
                 format!("{name}: {reason}")
             }
-            Outcome::KeyCreated { .. } | Outcome::Signed { .. } => format!("{name}: done"),
+            Outcome::KeyCreated { .. } | Outcome::Signed { .. } | Outcome::Recorded => {
+                format!("{name}: done")
+            }
         })
         .collect::<Vec<_>>()
         .join("; ")

@@ -151,6 +151,7 @@ pub fn run(
                 true
             })
         })),
+        crash: None,
     };
     // The demo's stores are thrown away with the temporary directory; the passphrase only has
     // to exist.

@@ -17,7 +17,7 @@ use crate::store::CredentialId;
 use crate::store::Holder;
 
 /// The envelope encoding this build speaks.
-pub const ENVELOPE_VERSION: u8 = 1;
+pub const ENVELOPE_VERSION: u8 = 2;
 
 /// Everything parties send each other.
 #[derive(Clone, Serialize, Deserialize)]
@@ -47,6 +47,18 @@ pub enum Envelope {
         /// The session.
         session: SessionId,
     },
+    /// Coordinator to key holders: drop the key of a key generation that did not finish at
+    /// every holder. A party drops only a key that never signed and that no credential was
+    /// retired in favour of.
+    Discard {
+        /// A fresh session identifier for the request and its outcome.
+        session: SessionId,
+        /// The credential ([`CredentialId`] bytes).
+        credential: [u8; 16],
+    },
+    /// Coordinator to the holders of a credential being re-issued: the rollover statement is
+    /// signed, make the old credential verify-only and link it to its successor.
+    Retire(RetireRequest),
 }
 
 impl std::fmt::Debug for Envelope {
@@ -66,6 +78,15 @@ impl std::fmt::Debug for Envelope {
                 .field("outcome", outcome)
                 .finish(),
             Self::Cancel { session } => f.debug_struct("Cancel").field("session", session).finish(),
+            Self::Discard {
+                session,
+                credential,
+            } => f
+                .debug_struct("Discard")
+                .field("session", session)
+                .field("credential", &hex::encode(credential))
+                .finish(),
+            Self::Retire(request) => f.debug_tuple("Retire").field(request).finish(),
         }
     }
 }
@@ -93,6 +114,27 @@ pub struct KeygenRequest {
     pub required: Option<PartyId>,
     /// When the coordinator opened the session.
     pub created: OffsetDateTime,
+    /// The credential the new one re-issues, in a migration ([`CredentialId`] bytes).
+    pub replaces: Option<[u8; 16]>,
+}
+
+/// The request that retires a credential in favour of its successor.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RetireRequest {
+    /// A fresh session identifier for the request and its outcome.
+    pub session: SessionId,
+    /// The policy in force; every party must have accepted it.
+    pub policy_digest: [u8; 32],
+    /// The credential that becomes verify-only ([`CredentialId`] bytes).
+    pub old: [u8; 16],
+    /// Its successor ([`CredentialId`] bytes).
+    pub new: [u8; 16],
+    /// The rollover statement, as signed.
+    #[serde(with = "serde_bytes")]
+    pub statement: Vec<u8>,
+    /// The successor's signature of the statement, which a holder of the successor checks.
+    #[serde(with = "serde_bytes")]
+    pub new_signature: Vec<u8>,
 }
 
 /// The request that opens a signing session.
@@ -196,6 +238,9 @@ pub enum Outcome {
         /// Why, in words for the operator.
         reason: String,
     },
+    /// A [`Envelope::Discard`] or [`Envelope::Retire`] request is done here (or there was
+    /// nothing to do).
+    Recorded,
     /// The protocol failed at this party.
     Failed {
         /// The party the protocol blames, by name, when it can tell.

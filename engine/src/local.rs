@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use crate::Registry;
 use crate::coordinator::{Coordinator, Timeouts, device_name};
+use crate::fault::CrashPoint;
 use crate::node::{Approver, Clock, Node, NodeConfig, NodeHandle};
 use crate::store::{AcceptedPolicy, KdfParams, Passphrase, Store, StoreError};
 use crate::transport::memory::MemoryNetwork;
@@ -32,6 +33,8 @@ pub struct LocalOptions {
     pub clock: Clock,
     /// The user's decision on each device; `None` approves everything.
     pub approver: Option<MakeApprover>,
+    /// For crash tests: every store's writes count against this budget.
+    pub crash: Option<Arc<CrashPoint>>,
 }
 
 impl Default for LocalOptions {
@@ -42,6 +45,7 @@ impl Default for LocalOptions {
             timeouts: Timeouts::default(),
             clock: crate::node::system_clock(),
             approver: None,
+            crash: None,
         }
     }
 }
@@ -75,7 +79,14 @@ pub struct LocalCluster {
     pub coordinator: Coordinator,
     network: MemoryNetwork,
     nodes: Vec<NodeHandle>,
+    registry: Arc<Registry>,
+    timeouts: Timeouts,
+    clock: Clock,
 }
+
+/// The directory, inside a cluster directory, of the coordinator's own store (it holds no
+/// share: only the journal of long operations such as a migration).
+pub const COORDINATOR_DIR: &str = "coordinator";
 
 impl LocalCluster {
     /// Opens (or creates) the store of every provider of the policy in force and of the user
@@ -116,7 +127,11 @@ impl LocalCluster {
         let network = MemoryNetwork::new();
         let mut nodes = Vec::with_capacity(parties.len());
         for name in &parties {
-            let store = open_or_create(&dir.join(directory_of(name)), name, passphrase, &options)?;
+            let mut store =
+                open_or_create(&dir.join(directory_of(name)), name, passphrase, &options)?;
+            if let Some(crash) = &options.crash {
+                store.dangerous_inject_crash(Arc::clone(crash));
+            }
             accept(&store, &policy, now)?;
             let mut config = if devices.contains(name) {
                 let approver = match &options.approver {
@@ -137,13 +152,32 @@ impl LocalCluster {
             Arc::clone(registry),
             policy,
             options.timeouts,
-            options.clock,
+            Arc::clone(&options.clock),
         );
         Ok(Self {
             coordinator,
             network,
             nodes,
+            registry: Arc::clone(registry),
+            timeouts: options.timeouts,
+            clock: options.clock,
         })
+    }
+
+    /// Another coordinator under the same policy, on its own endpoint `name`: coordinators
+    /// run sessions side by side (each node serves every session it is asked into).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`LocalError::Transport`] when `name` is taken.
+    pub fn another_coordinator(&self, name: &str) -> Result<Coordinator, LocalError> {
+        Ok(Coordinator::new(
+            self.network.endpoint(name)?,
+            Arc::clone(&self.registry),
+            self.coordinator.policy().clone(),
+            self.timeouts,
+            Arc::clone(&self.clock),
+        ))
     }
 
     /// The in-memory network, for fault injection.
@@ -208,7 +242,7 @@ fn stored_policy(
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|_| LocalError::NoPolicy(dir.to_owned()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
+        .filter(|p| p.is_dir() && !p.ends_with(COORDINATOR_DIR))
         .collect();
     entries.sort();
     let first = entries

@@ -24,7 +24,8 @@ use time::OffsetDateTime;
 
 use crate::Registry;
 use crate::admission::{self, Refusal};
-use crate::envelope::{Envelope, KeygenRequest, Outcome, SignRequest, WireInput};
+use crate::envelope::{Envelope, KeygenRequest, Outcome, RetireRequest, SignRequest, WireInput};
+use crate::rollover::Statement;
 use crate::store::{Credential, CredentialId, CredentialState, Holder, Store};
 use crate::transport::{Delivery, Endpoint};
 
@@ -250,6 +251,24 @@ impl Node {
                     self.remember_finished(session);
                 }
             }
+            Envelope::Discard {
+                session,
+                credential,
+            } => {
+                let outcome = match self.discard(CredentialId::from_bytes(credential)) {
+                    Ok(()) => Outcome::Recorded,
+                    Err(refusal) => refused(&refusal),
+                };
+                self.report_to(&delivery.from, session, outcome);
+            }
+            Envelope::Retire(request) => {
+                let session = request.session;
+                let outcome = match self.retire(&request) {
+                    Ok(()) => Outcome::Recorded,
+                    Err(refusal) => refused(&refusal),
+                };
+                self.report_to(&delivery.from, session, outcome);
+            }
             Envelope::Outcome { .. } => {
                 tracing::warn!(node = self.name(), from = %delivery.from,
                     "ignored an outcome sent to a party");
@@ -290,7 +309,12 @@ impl Node {
             &request.holders,
             request.threshold,
             request.required,
+            self.registry.held_whole(&request.algorithm),
         )?;
+        let replaces = request.replaces.map(CredentialId::from_bytes);
+        if let Some(old) = replaces {
+            self.check_replaceable(&old, &request.owner)?;
+        }
         let me = self.me_in(&request.holders)?;
         self.check_role(me, request.required, &id.to_string())?;
         let scheme = self.scheme(&request.algorithm, &request.scheme)?;
@@ -335,7 +359,7 @@ impl Node {
             threshold: request.threshold,
             required: request.required,
             state: CredentialState::Active,
-            replaces: None,
+            replaces,
             replaced_by: None,
             created: request.created,
             last_used: None,
@@ -410,6 +434,131 @@ impl Node {
         };
         let timeout = self.config.sign_round_timeout;
         self.begin(from, session, me, &request.signers, machine, timeout);
+        Ok(())
+    }
+
+    /// A key generation may re-issue `old` if this party does not hold it (it cannot judge)
+    /// or holds it active, for the same owner, and not yet replaced.
+    fn check_replaceable(&self, old: &CredentialId, owner: &str) -> Result<(), Refusal> {
+        let credential = match self.store.credential(old) {
+            Ok(credential) => credential,
+            Err(crate::store::StoreError::NotFound { .. }) => return Ok(()),
+            Err(error) => return Err(store_refusal(&error)),
+        };
+        let what = if credential.owner != owner {
+            format!("it belongs to {}, not to {owner}", credential.owner)
+        } else if credential.state != CredentialState::Active {
+            format!("it is {} already", credential.state)
+        } else if let Some(by) = credential.replaced_by {
+            format!("it is replaced by {by} already")
+        } else {
+            return Ok(());
+        };
+        Err(Refusal::Mismatch {
+            id: old.to_string(),
+            what: format!("it cannot be re-issued: {what}"),
+        })
+    }
+
+    /// Drops the key of a key generation that did not finish everywhere: only a key that never
+    /// signed and that no credential here was retired in favour of.
+    fn discard(&mut self, id: CredentialId) -> Result<(), Refusal> {
+        let credential = match self.store.credential(&id) {
+            Ok(credential) => credential,
+            Err(crate::store::StoreError::NotFound { .. }) => return Ok(()),
+            Err(error) => return Err(store_refusal(&error)),
+        };
+        let mismatch = |what: String| Refusal::Mismatch {
+            id: id.to_string(),
+            what,
+        };
+        if credential.state == CredentialState::Destroyed {
+            return Ok(());
+        }
+        if credential.signature_count > 0 {
+            return Err(mismatch(format!(
+                "it signed {} time(s) and is kept",
+                credential.signature_count
+            )));
+        }
+        if let Some(old) = credential.replaces
+            && let Ok(old) = self.store.credential(&old)
+            && old.replaced_by == Some(id)
+        {
+            return Err(mismatch(format!("credential {} was retired for it", old.id)));
+        }
+        self.store
+            .set_state(&id, CredentialState::Destroyed)
+            .map_err(|e| store_refusal(&e))?;
+        tracing::info!(node = self.name(), credential = %id, "discarded an unfinished key");
+        Ok(())
+    }
+
+    /// Makes the old credential of a rollover verify-only and links it to its successor,
+    /// once the successor's signature of the statement verifies.
+    fn retire(&mut self, request: &RetireRequest) -> Result<(), Refusal> {
+        let accepted = self.accepted_policies()?;
+        let digest = PolicyDigest::from_bytes(request.policy_digest);
+        admission::policy_in_force(&accepted, &digest)?;
+        let old_id = CredentialId::from_bytes(request.old);
+        let new_id = CredentialId::from_bytes(request.new);
+        let mismatch = |what: String| Refusal::Mismatch {
+            id: old_id.to_string(),
+            what,
+        };
+        let statement = Statement::parse(&request.statement).map_err(|e| mismatch(e.to_string()))?;
+        if statement.old != old_id || statement.new != new_id {
+            return Err(mismatch("the statement is about other credentials".to_owned()));
+        }
+        let held = |id: &CredentialId| match self.store.credential(id) {
+            Ok(credential) => Ok(Some(credential)),
+            Err(crate::store::StoreError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(store_refusal(&error)),
+        };
+        let old = held(&old_id)?;
+        let new = held(&new_id)?;
+        if let Some(new) = &new
+            && (new.replaces != Some(old_id)
+                || new.public_key != statement.new_public_key
+                || new.algorithm != statement.new_algorithm)
+        {
+            return Err(mismatch(format!(
+                "the statement does not match credential {new_id} as stored here"
+            )));
+        }
+        if let Some(old) = &old
+            && (old.public_key != statement.old_public_key || old.owner != statement.owner)
+        {
+            return Err(mismatch("the statement does not match it as stored here".to_owned()));
+        }
+        let verdict = self
+            .registry
+            .verify(
+                &statement.new_algorithm,
+                &statement.new_public_key,
+                &statement.sign_input(),
+                &request.new_signature,
+            )
+            .map_err(|e| Refusal::Scheme(e.to_string()))?;
+        if let Err(error) = verdict {
+            return Err(mismatch(format!(
+                "the new key's signature of the statement does not verify: {error}"
+            )));
+        }
+        let Some(old) = old else {
+            return Ok(());
+        };
+        if old.state == CredentialState::Active {
+            self.store
+                .set_state(&old_id, CredentialState::Retired)
+                .map_err(|e| store_refusal(&e))?;
+        }
+        if new.is_some() {
+            self.store
+                .set_replaced_by(&old_id, new_id)
+                .map_err(|e| store_refusal(&e))?;
+        }
+        tracing::info!(node = self.name(), old = %old_id, new = %new_id, "credential retired");
         Ok(())
     }
 

@@ -154,6 +154,15 @@ impl Registry {
         Ok(scheme)
     }
 
+    /// Whether keys of `algorithm` are held whole by one party: it has schemes, and all of
+    /// them are single-party (a legacy algorithm kept to sign and verify until its keys are
+    /// migrated to one a quorum holds). `false` for an unknown algorithm.
+    pub fn held_whole(&self, algorithm: &str) -> bool {
+        self.entry(algorithm).is_ok_and(|e| {
+            !e.schemes.is_empty() && e.schemes.iter().all(|s| s.info().kind == SchemeKind::Single)
+        })
+    }
+
     /// Standard verification of a signature of `algorithm`. Any scheme of the algorithm
     /// verifies every signature of it, whichever scheme produced it.
     ///

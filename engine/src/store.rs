@@ -58,17 +58,21 @@ use std::fmt;
 use std::fs::OpenOptions;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use qoesign_algorithms::{KeyShare, SessionId};
 use qoesign_policy::PolicyDigest;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 use header::{Header, HeaderFields};
 use record::{CredentialRecord, PolicyRecord, SessionRecord};
 use seal::Sealer;
+
+use crate::fault::CrashPoint;
 
 /// One party's key store. `Send + Sync`: share it between threads behind an `Arc`.
 pub struct Store {
@@ -78,6 +82,10 @@ pub struct Store {
     party: String,
     schema: u32,
     sealer: Sealer,
+    crash: Option<Arc<CrashPoint>>,
+    read_only: bool,
+    /// For a store opened read-only: redb's read-only handle, which keeps writers out.
+    _reader: Option<redb::ReadOnlyDatabase>,
 }
 
 impl Store {
@@ -175,11 +183,43 @@ impl Store {
             party: checked.header.fields.party.clone(),
             schema: checked.header.schema,
             sealer: checked.sealer,
+            crash: None,
+            read_only: false,
+            _reader: None,
         };
         if store.schema < schema::CURRENT {
             return store.upgrade(checked.root, checked.header);
         }
         Ok(store)
+    }
+
+    /// Opens the store in `dir` for reading only, after the same checks as [`Store::open`]:
+    /// the file is never written, not even when the store closes (redb records its allocator
+    /// state on close), and every write is refused with [`StoreError::ReadOnly`]. While it is
+    /// open, no other handle can write the store.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::open`], and [`StoreError::ReadOnly`] for a store of an older schema (it
+    /// must be upgraded by [`Store::open`] first).
+    pub fn open_read_only(dir: &Path, passphrase: &Passphrase) -> Result<Self, StoreError> {
+        let file = dir.join(FILE_NAME);
+        let checked = check::check_file(&file, passphrase)?;
+        if checked.header.schema < schema::CURRENT {
+            return Err(StoreError::ReadOnly { path: file });
+        }
+        let (db, guard) = check::view(&file)?;
+        Ok(Self {
+            db,
+            _reader: guard,
+            dir: dir.to_owned(),
+            party: checked.header.fields.party.clone(),
+            schema: checked.header.schema,
+            sealer: checked.sealer,
+            crash: None,
+            read_only: true,
+            file,
+        })
     }
 
     /// The party this store belongs to.
@@ -366,7 +406,7 @@ impl Store {
         credential.last_used = Some(now);
         self.put_credential(&txn, &credential)?;
         self.put_share(&txn, id, &share)?;
-        txn.commit().map_err(|e| self.db_error(e))?;
+        self.commit(txn)?;
         Ok(Ok(value))
     }
 
@@ -576,6 +616,44 @@ impl Store {
         self.put(txn, TABLE_SESSIONS, key, &record)
     }
 
+    /// Makes every write of this store count against `crash`, and fail once it is spent.
+    /// For crash tests only (see [`crate::fault`]).
+    #[doc(hidden)]
+    pub fn dangerous_inject_crash(&mut self, crash: Arc<CrashPoint>) {
+        self.crash = Some(crash);
+    }
+
+    /// Stores the journal record `key` (sealed like every record).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Database`] when the commit fails, and [`StoreError::Crashed`]
+    /// after an injected crash.
+    pub fn put_journal<R: Serialize>(&self, key: &[u8], record: &R) -> Result<(), StoreError> {
+        self.write(|txn| self.put(txn, TABLE_JOURNAL, key, record))
+    }
+
+    /// The journal record `key`, if any.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::RecordDamaged`] when the record fails its integrity check or
+    /// does not decode as `R`.
+    pub fn journal<R: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<R>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.db_error(e))?;
+        let table = match txn.open_table(JOURNAL) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(self.db_error(e)),
+        };
+        let Some(value) = table.get(key).map_err(|e| self.db_error(e))? else {
+            return Ok(None);
+        };
+        check::open_record::<R>(&self.sealer, TABLE_JOURNAL, key, value.value())
+            .map(Some)
+            .map_err(|detail| self.damaged(TABLE_JOURNAL, key, detail))
+    }
+
     /// Rewrites the header of the store in `dir` as if schema `schema` had written it, keeping
     /// every other record. For tests of the schema checks only: a store rewritten this way may
     /// not open again with this build.
@@ -630,6 +708,9 @@ impl Store {
             party: header.fields.party.clone(),
             schema: header.schema,
             sealer,
+            crash: None,
+            read_only: false,
+            _reader: None,
         };
         store.write(|txn| {
             for table in [CREDENTIALS, SHARES, POLICIES, SESSIONS] {
@@ -680,8 +761,26 @@ impl Store {
         let txn = self.db.begin_write().map_err(|e| self.db_error(e))?;
         // On an error the transaction is dropped, which aborts it.
         let out = f(&txn)?;
-        txn.commit().map_err(|e| self.db_error(e))?;
+        self.commit(txn)?;
         Ok(out)
+    }
+
+    /// Commits `txn`, unless an injected crash happened.
+    fn commit(&self, txn: WriteTransaction) -> Result<(), StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly {
+                path: self.file.clone(),
+            });
+        }
+        if let Some(crash) = &self.crash
+            && !crash.permit()
+        {
+            // Dropping the transaction aborts it.
+            return Err(StoreError::Crashed {
+                path: self.file.clone(),
+            });
+        }
+        txn.commit().map_err(|e| self.db_error(e))
     }
 
     fn read_header(&self) -> Result<Header, StoreError> {
@@ -911,6 +1010,7 @@ const TABLE_CREDENTIALS: &str = "credentials";
 const TABLE_SHARES: &str = "shares";
 const TABLE_POLICIES: &str = "policies";
 const TABLE_SESSIONS: &str = "sessions";
+const TABLE_JOURNAL: &str = "journal";
 
 /// The header (key `header`); see the `header` module.
 const META: TableDefinition<&[u8], &[u8]> = TableDefinition::new(header::TABLE);
@@ -922,3 +1022,5 @@ const SHARES: TableDefinition<&[u8], &[u8]> = TableDefinition::new(TABLE_SHARES)
 const POLICIES: TableDefinition<&[u8], &[u8]> = TableDefinition::new(TABLE_POLICIES);
 /// Claimed sessions by session id.
 const SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new(TABLE_SESSIONS);
+/// Journal records of long operations (a migration) by key; made on the first write.
+const JOURNAL: TableDefinition<&[u8], &[u8]> = TableDefinition::new(TABLE_JOURNAL);

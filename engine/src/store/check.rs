@@ -25,7 +25,7 @@ use super::record::{CredentialRecord, PolicyRecord, SessionRecord};
 use super::seal::Sealer;
 use super::{
     AcceptedPolicy, Credential, CredentialState, StoreError, TABLE_CREDENTIALS, TABLE_POLICIES,
-    TABLE_SESSIONS, TABLE_SHARES, schema,
+    TABLE_JOURNAL, TABLE_SESSIONS, TABLE_SHARES, schema,
 };
 
 /// What a store that passed the check opens with.
@@ -37,6 +37,25 @@ pub(super) struct Checked {
 
 /// Checks the store file `file` without writing to it.
 pub(super) fn check_file(file: &Path, passphrase: &Passphrase) -> Result<Checked, StoreError> {
+    let (handle, len) = open_shared(file)?;
+    let overlay = Overlay::new(handle, len);
+    // The integrity check turns damaged pages into errors; catching a panic as well keeps a
+    // database bug on a damaged file from taking the process down. The overlay and the
+    // database are thrown away either way.
+    let checked = catch_unwind(AssertUnwindSafe(|| {
+        let db = Builder::new()
+            .set_check_integrity_on_open(true)
+            .set_cache_size(CHECK_CACHE_BYTES)
+            .create_with_backend(overlay)
+            .map_err(|e| damaged(file, &e.to_string()))?;
+        check_contents(&db, file, passphrase)
+    }));
+    checked.unwrap_or_else(|_| Err(damaged(file, "the database failed on its contents")))
+}
+
+/// Opens `file` under a shared lock (no writer can commit while it is held) and returns it
+/// with its length, refusing an empty file.
+fn open_shared(file: &Path) -> Result<(File, u64), StoreError> {
     let handle = File::open(file).map_err(|source| match source.kind() {
         io::ErrorKind::NotFound => StoreError::Missing {
             path: file.to_owned(),
@@ -61,19 +80,32 @@ pub(super) fn check_file(file: &Path, passphrase: &Passphrase) -> Result<Checked
     if len == 0 {
         return Err(damaged(file, "the file is empty"));
     }
-    let overlay = Overlay::new(handle, len);
-    // The integrity check turns damaged pages into errors; catching a panic as well keeps a
-    // database bug on a damaged file from taking the process down. The overlay and the
-    // database are thrown away either way.
-    let checked = catch_unwind(AssertUnwindSafe(|| {
-        let db = Builder::new()
-            .set_check_integrity_on_open(true)
-            .set_cache_size(CHECK_CACHE_BYTES)
-            .create_with_backend(overlay)
-            .map_err(|e| damaged(file, &e.to_string()))?;
-        check_contents(&db, file, passphrase)
-    }));
-    checked.unwrap_or_else(|_| Err(damaged(file, "the database failed on its contents")))
+    Ok((handle, len))
+}
+
+/// A database over a copy-on-write view of `file`, which the file never sees a write of, for
+/// reading a store that passed [`check_file`]; with it, a read-only handle of redb's own that
+/// keeps writers out while the view is open. A store left by a crash (redb would repair it on
+/// the next open for writing) is read without that handle: redb refuses read-only handles on
+/// such a file, and the view repairs in memory.
+pub(super) fn view(
+    file: &Path,
+) -> Result<(Database, Option<redb::ReadOnlyDatabase>), StoreError> {
+    let guard = match Builder::new().open_read_only(file) {
+        Ok(guard) => Some(guard),
+        Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+            return Err(StoreError::InUse {
+                path: file.to_owned(),
+            });
+        }
+        Err(redb::DatabaseError::RepairAborted) => None,
+        Err(e) => return Err(damaged(file, &e.to_string())),
+    };
+    let (handle, len) = open_shared(file)?;
+    let db = Builder::new()
+        .create_with_backend(Overlay::new(handle, len))
+        .map_err(|e| damaged(file, &e.to_string()))?;
+    Ok((db, guard))
 }
 
 /// Opens the sealed record `key` of `table` and decodes it, refusing trailing bytes.
@@ -311,7 +343,17 @@ fn check_records(
         open_record::<SessionRecord>(sealer, TABLE_SESSIONS, key, value)
             .map(drop)
             .map_err(|detail| record_damaged(file, TABLE_SESSIONS, key, detail))
-    })
+    })?;
+    // The journal is made on its first write; its records are the journal owner's to decode.
+    if let Ok(journal) = txn.open_table(table(TABLE_JOURNAL)) {
+        for_each(&journal, file, |key, value| {
+            sealer
+                .open(TABLE_JOURNAL, key, value)
+                .map(drop)
+                .map_err(|_| record_damaged(file, TABLE_JOURNAL, key, "it does not authenticate"))
+        })?;
+    }
+    Ok(())
 }
 
 /// Authenticates every sealed record of an older schema, whose encodings the upgrade steps
@@ -326,6 +368,7 @@ fn authenticate_records(
         TABLE_SHARES,
         TABLE_POLICIES,
         TABLE_SESSIONS,
+        TABLE_JOURNAL,
     ] {
         let Ok(records) = txn.open_table(table(name)) else {
             continue;
@@ -373,12 +416,13 @@ fn io_error(file: &Path, action: &'static str, source: io::Error) -> StoreError 
 }
 
 /// Every table of the current schema.
-const TABLES: [&str; 5] = [
+const TABLES: [&str; 6] = [
     header::TABLE,
     TABLE_CREDENTIALS,
     TABLE_SHARES,
     TABLE_POLICIES,
     TABLE_SESSIONS,
+    TABLE_JOURNAL,
 ];
 
 /// The database's page cache during the check: enough for the B-tree nodes in use.

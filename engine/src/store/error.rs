@@ -190,6 +190,20 @@ pub enum StoreError {
         /// What went wrong.
         reason: String,
     },
+    /// The store was opened for reading only ([`Store::open_read_only`](super::Store)), or
+    /// needs a schema upgrade before it can be.
+    #[error("store {path} is open for reading only")]
+    ReadOnly {
+        /// The store file.
+        path: PathBuf,
+    },
+    /// A crash injected by a test ([`crate::fault::CrashPoint`]) stopped this write before
+    /// it committed.
+    #[error("store {path}: an injected crash stopped the write; nothing was committed")]
+    Crashed {
+        /// The store file.
+        path: PathBuf,
+    },
     /// The database failed at run time (a transaction could not begin or commit, a disk
     /// error).
     #[error("store {path}: database error: {detail}")]

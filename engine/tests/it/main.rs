@@ -11,6 +11,7 @@
 mod cli;
 mod coordinator;
 mod demo;
+mod migrate;
 mod registry;
 mod store;
 

@@ -61,6 +61,12 @@ fn diff_v1_to_v2() {
                 deprecate_on: None,
                 retire_on: Some((None, Some(date!(2030 - 01 - 01)))),
             },
+            AlgorithmChange::Changed {
+                id: "mldsa65-ipd".into(),
+                state: Some((AlgorithmState::Active, AlgorithmState::Retired)),
+                deprecate_on: None,
+                retire_on: None,
+            },
             AlgorithmChange::Added {
                 id: "mldsa65-ecdsa-p256".into(),
                 state: AlgorithmState::Active
@@ -141,6 +147,10 @@ fn digest_ignores_layout_and_order() {
         retire_on = 2030-01-01
         id = "ecdsa-p256"
         state = "deprecated"
+
+        [[algorithm]]
+        id = "mldsa65-ipd"
+        state = "retired"
 
         [quorum]
         user_required = true

@@ -12,7 +12,7 @@ use anyhow::{Context, anyhow, bail};
 use qoesign_algorithms::SignInput;
 use qoesign_engine::Registry;
 use qoesign_engine::coordinator::{SessionSummary, device_name};
-use qoesign_engine::local::{LocalCluster, LocalOptions};
+use qoesign_engine::local::{COORDINATOR_DIR, LocalCluster, LocalOptions};
 use qoesign_engine::node::Clock;
 use qoesign_engine::store::{Credential, CredentialId, Passphrase, Store};
 use serde::Serialize;
@@ -29,8 +29,8 @@ pub(crate) const PASSPHRASE_VAR: &str = "QOESIGN_PASSPHRASE";
 #[derive(clap::Args)]
 pub(crate) struct StoreArgs {
     /// Directory holding one store per party (created on first use).
-    #[arg(long, value_name = "DIR")]
-    store: PathBuf,
+    #[arg(long, value_name = "DIR", env = "QOESIGN_STORE")]
+    pub(crate) store: PathBuf,
     /// File holding the operator passphrase (default: the QOESIGN_PASSPHRASE variable).
     #[arg(long, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
@@ -40,7 +40,7 @@ pub(crate) struct StoreArgs {
 }
 
 impl StoreArgs {
-    fn passphrase(&self) -> anyhow::Result<Passphrase> {
+    pub(crate) fn passphrase(&self) -> anyhow::Result<Passphrase> {
         match &self.passphrase_file {
             Some(path) => Ok(Passphrase::from_file(path)?),
             None => Passphrase::from_env(PASSPHRASE_VAR)
@@ -48,7 +48,7 @@ impl StoreArgs {
         }
     }
 
-    fn clock(&self) -> anyhow::Result<Clock> {
+    pub(crate) fn clock(&self) -> anyhow::Result<Clock> {
         Ok(match &self.date {
             None => qoesign_engine::node::system_clock(),
             Some(text) => {
@@ -354,7 +354,7 @@ fn device_of(credential: &Credential) -> Option<String> {
         .then_some(device)
 }
 
-fn rfc3339(at: OffsetDateTime) -> String {
+pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_else(|_| at.to_string())
 }
 
@@ -363,7 +363,7 @@ fn party_dirs(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("--store: cannot read {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
+        .filter(|p| p.is_dir() && !p.ends_with(COORDINATOR_DIR))
         .collect();
     dirs.sort();
     if dirs.is_empty() {

@@ -1,12 +1,14 @@
 //! `qoesign`: the command line of the qoesign threshold-signing engine.
 //!
 //! Exit codes: 0 success (for `verify`: valid), 1 failure (for `verify`: invalid signature; for
-//! `policy check`: the policy is refused), 2 malformed input or usage.
+//! `policy check`: the policy is refused), 2 malformed input or usage, 3 (`migrate`) some
+//! credentials were not re-issued yet: run the same command again.
 
 mod algorithms;
 mod common;
 mod demo;
 mod local;
+mod migrate;
 mod policy;
 mod report;
 mod verify;
@@ -115,6 +117,28 @@ enum Command {
         json: bool,
     },
     /// Create a key under the policy's preferred algorithm, sign a document, verify it.
+    /// Re-issue every credential a new policy retires or deprecates, under its preferred
+    /// algorithm; crash-safe: running it again finishes an interrupted migration.
+    Migrate {
+        #[command(flatten)]
+        store: local::StoreArgs,
+        /// The new policy.
+        #[arg(long, value_name = "FILE")]
+        policy: PathBuf,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The instant the new policy's states are judged at: 2030-01-01 or an RFC 3339 time
+        /// (default: now).
+        #[arg(long, value_name = "INSTANT")]
+        at: Option<String>,
+        /// Credentials re-issued at the same time.
+        #[arg(long, value_name = "N", default_value_t = 4)]
+        jobs: usize,
+        /// Print the plan or the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     Demo {
         #[command(flatten)]
         policy: common::PolicyArgs,
@@ -190,6 +214,23 @@ fn main() -> ExitCode {
             local::sign(&store, &what, json)
         }
         Command::Credentials { store, json } => local::credentials(&store, json),
+        Command::Migrate {
+            store,
+            policy,
+            dry_run,
+            at,
+            jobs,
+            json,
+        } => {
+            let args = migrate::MigrateArgs {
+                policy: &policy,
+                dry_run,
+                at: at.as_deref(),
+                jobs,
+                json,
+            };
+            migrate::run(&store, &args)
+        }
     };
     match result {
         Ok(code) => code,
