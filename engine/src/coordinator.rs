@@ -469,7 +469,11 @@ impl Coordinator {
     ///
     /// Returns [`CoordinatorError::NotRecorded`] naming the holders that refused or did not
     /// answer.
-    pub fn discard(&mut self, holders: &[Holder], id: CredentialId) -> Result<(), CoordinatorError> {
+    pub fn discard(
+        &mut self,
+        holders: &[Holder],
+        id: CredentialId,
+    ) -> Result<(), CoordinatorError> {
         let session = session_id(&self.policy.digest(), "discard", &mut self.rng);
         let envelope = Envelope::Discard {
             session,

@@ -334,8 +334,8 @@ mod tests {
             Ok(Envelope::Protocol { bytes, .. }) if bytes == vec![0xab; 40]
         ));
         assert_eq!(
-            Envelope::decode(&[2, 0]).err(),
-            Some(EnvelopeError::Version { found: 2 })
+            Envelope::decode(&[1, 0]).err(),
+            Some(EnvelopeError::Version { found: 1 })
         );
         let mut trailing = bytes.clone();
         trailing.push(0);

@@ -30,7 +30,9 @@ impl CrashPoint {
     pub fn permit(&self) -> bool {
         let granted = self
             .remaining
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1))
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
             .is_ok();
         if !granted {
             self.hit.store(true, Ordering::SeqCst);

@@ -237,21 +237,27 @@ pub fn migrate(
     options: MigrateOptions,
     progress: &(dyn Fn(&Progress<'_>) + Sync),
 ) -> Result<Report, MigrateError> {
-    // The coordinator's store is the migration's lock: it stays open until the run ends. It
-    // is created only once the plan passed its checks, so a refusal leaves nothing behind.
-    let existing = open_coordinator_store(dir, passphrase, &options.local, false)?;
-    let run = match &existing {
-        Some(store) => Journal(store).run().map_err(MigrateError::from_store)?,
-        None => None,
-    };
+    // A first look through read-only handles: a refused or finished migration writes nothing.
+    let look = plan(dir, passphrase, registry, new, at)?;
+    if look.kind == PlanKind::Done {
+        let store = Store::open_read_only(&dir.join(COORDINATOR_DIR), passphrase)
+            .map_err(MigrateError::from_store)?;
+        let journal = Journal(&store);
+        let snapshot = Snapshot::read(dir, passphrase)?;
+        let items = look
+            .items
+            .iter()
+            .map(|item| finished_item(&journal, &snapshot, &look, item))
+            .collect();
+        return Ok(Report { plan: look, items });
+    }
+    // The coordinator's store is the migration's lock: it stays open until the run ends. The
+    // plan is made again under it, in case another run went ahead in between.
+    let store = open_coordinator_store(dir, passphrase, &options.local)?;
+    let journal = Journal(&store);
+    let run = journal.run().map_err(MigrateError::from_store)?;
     let snapshot = Snapshot::read(dir, passphrase)?;
     let plan = plan::make(&snapshot, run.as_ref(), registry, new, at)?;
-    let store = match existing {
-        Some(store) => store,
-        None => open_coordinator_store(dir, passphrase, &options.local, true)?
-            .ok_or_else(|| MigrateError::NoStore(dir.to_owned()))?,
-    };
-    let journal = Journal(&store);
     let mut run = match (plan.kind, run) {
         (PlanKind::Fresh, _) | (_, None) => RunRecord {
             version: new.version(),
@@ -278,7 +284,11 @@ pub fn migrate(
     if plan.kind == PlanKind::Fresh {
         journal.put_run(&run).map_err(MigrateError::from_store)?;
     }
-    tracing::info!(version = new.version(), credentials = plan.items.len(), "migration begins");
+    tracing::info!(
+        version = new.version(),
+        credentials = plan.items.len(),
+        "migration begins"
+    );
     progress(&Progress::Started {
         total: plan.items.len(),
     });
@@ -311,7 +321,10 @@ pub fn migrate(
             let (queue, done, work) = (&queue, &done, &work);
             scope.spawn(move || {
                 loop {
-                    let next = queue.lock().unwrap_or_else(PoisonError::into_inner).pop_front();
+                    let next = queue
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .pop_front();
                     let Some((index, item)) = next else { break };
                     let report = ItemReport {
                         old: item.credential.clone(),
@@ -343,27 +356,23 @@ pub fn migrate(
     Ok(report)
 }
 
-/// Opens the coordinator's store in `dir`; when there is none, creates it if `create`, and
-/// otherwise returns `None`.
+/// Opens the coordinator's store in `dir` for writing, creating it on the first migration.
 fn open_coordinator_store(
     dir: &Path,
     passphrase: &Passphrase,
     options: &LocalOptions,
-    create: bool,
-) -> Result<Option<Store>, MigrateError> {
+) -> Result<Store, MigrateError> {
     let path = dir.join(COORDINATOR_DIR);
     let mut store = if path.exists() {
         Store::open(&path, passphrase)
-    } else if create {
-        Store::create(&path, COORDINATOR_DIR, passphrase, options.kdf)
     } else {
-        return Ok(None);
+        Store::create(&path, COORDINATOR_DIR, passphrase, options.kdf)
     }
     .map_err(MigrateError::from_store)?;
     if let Some(crash) = &options.crash {
         store.dangerous_inject_crash(Arc::clone(crash));
     }
-    Ok(Some(store))
+    Ok(store)
 }
 
 /// The report of a credential a finished run re-issued, from the journal.
@@ -386,7 +395,9 @@ fn finished_item(
             new: new.clone(),
             old_signature: entry.old_signature,
             old_signature_skipped: entry.old_skipped,
-            new_signature: entry.new_signature.ok_or("the journal holds no new signature")?,
+            new_signature: entry
+                .new_signature
+                .ok_or("the journal holds no new signature")?,
         })
     })();
     ItemReport { old, result }
@@ -465,7 +476,8 @@ impl Work<'_> {
                 None => return Err(format!("no store holds the successor {id}")),
             },
             None => {
-                let id = CredentialId::random(&mut getrandom::rand_core::UnwrapErr(getrandom::SysRng));
+                let id =
+                    CredentialId::random(&mut getrandom::rand_core::UnwrapErr(getrandom::SysRng));
                 entry.pending = Some(*id.as_bytes());
                 journal(&entry)?;
                 let options = KeygenOptions {

@@ -485,7 +485,10 @@ impl Node {
             && let Ok(old) = self.store.credential(&old)
             && old.replaced_by == Some(id)
         {
-            return Err(mismatch(format!("credential {} was retired for it", old.id)));
+            return Err(mismatch(format!(
+                "credential {} was retired for it",
+                old.id
+            )));
         }
         self.store
             .set_state(&id, CredentialState::Destroyed)
@@ -506,9 +509,12 @@ impl Node {
             id: old_id.to_string(),
             what,
         };
-        let statement = Statement::parse(&request.statement).map_err(|e| mismatch(e.to_string()))?;
+        let statement =
+            Statement::parse(&request.statement).map_err(|e| mismatch(e.to_string()))?;
         if statement.old != old_id || statement.new != new_id {
-            return Err(mismatch("the statement is about other credentials".to_owned()));
+            return Err(mismatch(
+                "the statement is about other credentials".to_owned(),
+            ));
         }
         let held = |id: &CredentialId| match self.store.credential(id) {
             Ok(credential) => Ok(Some(credential)),
@@ -529,7 +535,9 @@ impl Node {
         if let Some(old) = &old
             && (old.public_key != statement.old_public_key || old.owner != statement.owner)
         {
-            return Err(mismatch("the statement does not match it as stored here".to_owned()));
+            return Err(mismatch(
+                "the statement does not match it as stored here".to_owned(),
+            ));
         }
         let verdict = self
             .registry

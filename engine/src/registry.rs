@@ -159,7 +159,10 @@ impl Registry {
     /// migrated to one a quorum holds). `false` for an unknown algorithm.
     pub fn held_whole(&self, algorithm: &str) -> bool {
         self.entry(algorithm).is_ok_and(|e| {
-            !e.schemes.is_empty() && e.schemes.iter().all(|s| s.info().kind == SchemeKind::Single)
+            !e.schemes.is_empty()
+                && e.schemes
+                    .iter()
+                    .all(|s| s.info().kind == SchemeKind::Single)
         })
     }
 

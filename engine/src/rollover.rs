@@ -103,17 +103,10 @@ impl Statement {
         if lines.next() != Some(HEADING) {
             return Err(err(&format!("the first line is not `{HEADING}`")));
         }
-        let mut field = |name: &str| -> Result<String, StatementError> {
-            let line = lines
-                .next()
-                .ok_or_else(|| err(&format!("`{name}` is missing")))?;
-            line.strip_prefix(name)
-                .and_then(|rest| rest.strip_prefix(": "))
-                .map(str::to_owned)
-                .ok_or_else(|| err(&format!("expected `{name}: …`, found `{line}`")))
-        };
+        let mut field = |name: &str| next_field(&mut lines, name);
         let id = |text: String, name: &str| -> Result<CredentialId, StatementError> {
-            text.parse().map_err(|_| err(&format!("`{name}` is not a credential id")))
+            text.parse()
+                .map_err(|_| err(&format!("`{name}` is not a credential id")))
         };
         let bytes = |text: String, name: &str| -> Result<Vec<u8>, StatementError> {
             hex::decode(text).map_err(|_| err(&format!("`{name}` is not hexadecimal")))
@@ -134,7 +127,6 @@ impl Statement {
             format_description!("[year]-[month]-[day]"),
         )
         .map_err(|_| err("`effective` is not a date"))?;
-        drop(field);
         if lines.next().is_some() {
             return Err(err("there is more after `effective`"));
         }
@@ -156,6 +148,20 @@ impl Statement {
         }
         Ok(statement)
     }
+}
+
+/// The value of the next line, which must be the field `name`.
+fn next_field<'a>(
+    lines: &mut impl Iterator<Item = &'a str>,
+    name: &str,
+) -> Result<String, StatementError> {
+    let line = lines
+        .next()
+        .ok_or_else(|| err(&format!("`{name}` is missing")))?;
+    line.strip_prefix(name)
+        .and_then(|rest| rest.strip_prefix(": "))
+        .map(str::to_owned)
+        .ok_or_else(|| err(&format!("expected `{name}: …`, found `{line}`")))
 }
 
 fn bytes_of(text: &str) -> Vec<u8> {
@@ -209,7 +215,10 @@ mod tests {
         for (bad, why) in [
             (good.replace("statement 1", "statement 2"), "first line"),
             (good.replace("owner: ", "owner:"), "expected `owner: …`"),
-            (good.replace("policy-version: 3", "policy-version: x"), "not a number"),
+            (
+                good.replace("policy-version: 3", "policy-version: x"),
+                "not a number",
+            ),
             (good.trim_end().to_owned(), "line break"),
             (format!("{good}extra\n"), "more after"),
             (good.replace("040506", "0405G6"), "not hexadecimal"),

@@ -35,21 +35,20 @@ impl Snapshot {
             let store =
                 Store::open_read_only(&store_dir, passphrase).map_err(MigrateError::from_store)?;
             for credential in store.credentials().map_err(MigrateError::from_store)? {
-                snapshot
-                    .held_by
-                    .entry(credential.id)
-                    .or_default()
-                    .push((
-                        store.party().to_owned(),
-                        credential.state,
-                        credential.public_key.clone(),
-                    ));
+                snapshot.held_by.entry(credential.id).or_default().push((
+                    store.party().to_owned(),
+                    credential.state,
+                    credential.public_key.clone(),
+                ));
                 snapshot
                     .credentials
                     .entry(credential.id)
                     .or_insert(credential);
             }
-            for accepted in store.accepted_policies().map_err(MigrateError::from_store)? {
+            for accepted in store
+                .accepted_policies()
+                .map_err(MigrateError::from_store)?
+            {
                 if snapshot.in_force.is_none_or(|(v, _)| accepted.version > v) {
                     snapshot.in_force = Some((accepted.version, accepted.digest));
                 }
@@ -77,7 +76,10 @@ impl Snapshot {
     /// holders only counts as a retirement).
     fn state(&self, id: &CredentialId) -> CredentialState {
         let held = self.held_by.get(id).map(Vec::as_slice).unwrap_or_default();
-        if held.iter().any(|(_, s, _)| *s == CredentialState::Destroyed) {
+        if held
+            .iter()
+            .any(|(_, s, _)| *s == CredentialState::Destroyed)
+        {
             CredentialState::Destroyed
         } else if held.iter().any(|(_, s, _)| *s == CredentialState::Retired) {
             CredentialState::Retired
@@ -178,8 +180,11 @@ pub(super) fn make(
             } else {
                 PlanKind::Resume
             };
-            let ids: Vec<CredentialId> =
-                run.items.iter().map(|b| CredentialId::from_bytes(*b)).collect();
+            let ids: Vec<CredentialId> = run
+                .items
+                .iter()
+                .map(|b| CredentialId::from_bytes(*b))
+                .collect();
             (kind, run.effective(), Some(ids))
         }
         _ => (PlanKind::Fresh, at, None),

@@ -24,8 +24,8 @@ use super::passphrase::{self, Passphrase};
 use super::record::{CredentialRecord, PolicyRecord, SessionRecord};
 use super::seal::Sealer;
 use super::{
-    AcceptedPolicy, Credential, CredentialState, StoreError, TABLE_CREDENTIALS, TABLE_POLICIES,
-    TABLE_JOURNAL, TABLE_SESSIONS, TABLE_SHARES, schema,
+    AcceptedPolicy, Credential, CredentialState, StoreError, TABLE_CREDENTIALS, TABLE_JOURNAL,
+    TABLE_POLICIES, TABLE_SESSIONS, TABLE_SHARES, schema,
 };
 
 /// What a store that passed the check opens with.
@@ -88,9 +88,7 @@ fn open_shared(file: &Path) -> Result<(File, u64), StoreError> {
 /// keeps writers out while the view is open. A store left by a crash (redb would repair it on
 /// the next open for writing) is read without that handle: redb refuses read-only handles on
 /// such a file, and the view repairs in memory.
-pub(super) fn view(
-    file: &Path,
-) -> Result<(Database, Option<redb::ReadOnlyDatabase>), StoreError> {
+pub(super) fn view(file: &Path) -> Result<(Database, Option<redb::ReadOnlyDatabase>), StoreError> {
     let guard = match Builder::new().open_read_only(file) {
         Ok(guard) => Some(guard),
         Err(redb::DatabaseError::DatabaseAlreadyOpen) => {

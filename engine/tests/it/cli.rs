@@ -333,7 +333,7 @@ fn policy_check_locates_errors() {
     let output = qoesign(&["policy", "check", path.to_str().unwrap()]);
     assert_eq!(code(&output), 1);
     let message = stderr(&output);
-    let location = format!("{}:10:13:", path.display());
+    let location = format!("{}:11:13:", path.display());
     assert!(message.contains(&location), "{message}");
     assert!(
         message.contains("threshold is 9 but only 5 provider(s)"),

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ use qoesign_engine::store::{
 };
 use qoesign_policy::Policy;
 use qoesign_vectors::independent;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -47,10 +49,20 @@ fn parse(text: &str) -> Policy {
 /// preferred algorithm and `(id, state)` lines.
 fn policy(
     version: u64,
-    (providers, threshold, user): (usize, u16, bool),
+    quorum: (usize, u16, bool),
     preferred: &str,
     algorithms: &[(&str, &str)],
 ) -> Policy {
+    parse(&policy_text(version, quorum, preferred, algorithms))
+}
+
+/// The text of [`policy`].
+fn policy_text(
+    version: u64,
+    (providers, threshold, user): (usize, u16, bool),
+    preferred: &str,
+    algorithms: &[(&str, &str)],
+) -> String {
     let providers: Vec<String> = (1..=providers).map(|i| format!("\"p{i}\"")).collect();
     let mut text = format!(
         "version = {version}\nissued = 2026-12-01\npreferred = \"{preferred}\"\n\n[quorum]\n\
@@ -60,7 +72,7 @@ fn policy(
     for (id, state) in algorithms {
         text.push_str(&format!("\n[[algorithm]]\nid = \"{id}\"\n{state}\n"));
     }
-    parse(&text)
+    text
 }
 
 fn options(crash: Option<Arc<CrashPoint>>) -> LocalOptions {
@@ -83,9 +95,15 @@ fn options(crash: Option<Arc<CrashPoint>>) -> LocalOptions {
 fn deploy(dir: &Path, policy: &Policy, keys: &[(&str, &str)]) -> Vec<Credential> {
     let owners: Vec<&str> = keys.iter().map(|(o, _)| *o).collect();
     let registry = registry();
-    let mut cluster =
-        LocalCluster::start(dir, Some(policy), &owners, &passphrase(), &registry, options(None))
-            .unwrap();
+    let mut cluster = LocalCluster::start(
+        dir,
+        Some(policy),
+        &owners,
+        &passphrase(),
+        &registry,
+        options(None),
+    )
+    .unwrap();
     let credentials = keys
         .iter()
         .map(|(owner, algorithm)| cluster.coordinator.keygen(owner, algorithm).unwrap())
@@ -104,7 +122,15 @@ fn run(
         jobs,
         local: options(crash),
     };
-    migrate::migrate(dir, &passphrase(), &registry(), new, TODAY, options, &|_| {})
+    migrate::migrate(
+        dir,
+        &passphrase(),
+        &registry(),
+        new,
+        TODAY,
+        options,
+        &|_| {},
+    )
 }
 
 /// Every party store in `dir`, by party name.
@@ -158,10 +184,19 @@ fn never_without_a_key(dir: &Path, olds: &[Credential]) {
             continue;
         }
         let next = successors(&stores, &old.id);
-        assert_eq!(next.len(), 1, "{} is unusable and has successors {next:?}", old.id);
+        assert_eq!(
+            next.len(),
+            1,
+            "{} is unusable and has successors {next:?}",
+            old.id
+        );
         let id = next.first().unwrap();
         let new = records(&stores, id).into_values().next().unwrap();
-        assert!(usable(&stores, &new), "neither {} nor {id} is usable", old.id);
+        assert!(
+            usable(&stores, &new),
+            "neither {} nor {id} is usable",
+            old.id
+        );
     }
 }
 
@@ -178,8 +213,20 @@ fn migrated(dir: &Path, olds: &[Credential], preferred: &str) -> Vec<Credential>
         for holder in &old.holders {
             let store = &stores[&holder.name];
             let record = store.credential(&old.id).unwrap();
-            assert_eq!(record.state, CredentialState::Retired, "{} at {}", old.id, holder.name);
-            assert_eq!(record.replaced_by, Some(id), "{} at {}", old.id, holder.name);
+            assert_eq!(
+                record.state,
+                CredentialState::Retired,
+                "{} at {}",
+                old.id,
+                holder.name
+            );
+            assert_eq!(
+                record.replaced_by,
+                Some(id),
+                "{} at {}",
+                old.id,
+                holder.name
+            );
             assert_eq!(record.public_key, old.public_key);
             store.load_share(&old.id).unwrap();
         }
@@ -204,16 +251,19 @@ fn statements_verify(report: &Report) {
         assert_eq!(statement.old_public_key, item.old.public_key);
         assert_eq!(statement.new_public_key, done.new.public_key);
         assert_eq!(statement.policy_version, report.plan.to_version);
-        assert_eq!(
+        assert!(
             verify(&done.new, &done.statement, &done.new_signature),
-            true,
             "new key of {}",
             item.old.id
         );
         match &done.old_signature {
             Some(signature) => {
                 assert!(planned.old_key_signs);
-                assert!(verify(&item.old, &done.statement, signature), "{}", item.old.id);
+                assert!(
+                    verify(&item.old, &done.statement, signature),
+                    "{}",
+                    item.old.id
+                );
             }
             None => {
                 assert!(!planned.old_key_signs, "{} should have signed", item.old.id);
@@ -235,7 +285,11 @@ fn verify(credential: &Credential, message: &[u8], signature: &[u8]) -> bool {
         signature,
     )
     .unwrap_or_else(|| {
-        assert!(credential.algorithm.ends_with("-ipd"), "{}", credential.algorithm);
+        assert!(
+            credential.algorithm.ends_with("-ipd"),
+            "{}",
+            credential.algorithm
+        );
         registry()
             .verify(
                 &credential.algorithm,
@@ -260,7 +314,11 @@ fn sign_each(dir: &Path, credentials: &[Credential], message: &[u8]) -> Vec<Vec<
         .map(|credential| {
             let input = SignInput::message(message.to_vec());
             let report = cluster.coordinator.sign(credential, &input).unwrap();
-            assert!(verify(credential, message, &report.signature), "{}", credential.algorithm);
+            assert!(
+                verify(credential, message, &report.signature),
+                "{}",
+                credential.algorithm
+            );
             report.signature
         })
         .collect();
@@ -283,7 +341,11 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// v1 of the crash test: threshold ML-DSA-44, 2 of 3, and a legacy draft key held whole.
 fn crash_v1() -> Policy {
-    policy(
+    parse(&crash_v1_text())
+}
+
+fn crash_v1_text() -> String {
+    policy_text(
         1,
         (3, 2, false),
         "ml-dsa-44",
@@ -297,7 +359,11 @@ fn crash_v1() -> Policy {
 /// v2 of the crash test: ML-DSA-65 for new keys, ML-DSA-44 deprecated (it signs the
 /// statement), the draft retired (it does not).
 fn crash_v2() -> Policy {
-    policy(
+    parse(&crash_v2_text())
+}
+
+fn crash_v2_text() -> String {
+    policy_text(
         2,
         (3, 2, false),
         "ml-dsa-65",
@@ -314,7 +380,11 @@ fn a_migration_killed_after_any_commit_is_finished_by_running_it_again() {
     let (v1, v2) = (crash_v1(), crash_v2());
     let base = tempfile::tempdir().unwrap();
     let origin = base.path().join("origin");
-    let olds = deploy(&origin, &v1, &[("alice", "ml-dsa-44"), ("bob", "mldsa44-ipd")]);
+    let olds = deploy(
+        &origin,
+        &v1,
+        &[("alice", "ml-dsa-44"), ("bob", "mldsa44-ipd")],
+    );
     let mut crashes = 0;
     for budget in 0.. {
         let dir = base.path().join(format!("crash-{budget}"));
@@ -336,9 +406,17 @@ fn a_migration_killed_after_any_commit_is_finished_by_running_it_again() {
         never_without_a_key(&dir, &olds);
         if budget == 3 {
             // An unfinished migration blocks any other policy until it is finished.
-            let v3 = policy(3, (3, 2, false), "ml-dsa-65", &[("ml-dsa-65", "state = \"active\"")]);
+            let v3 = policy(
+                3,
+                (3, 2, false),
+                "ml-dsa-65",
+                &[("ml-dsa-65", "state = \"active\"")],
+            );
             let refused = run(&dir, &v3, 1, None).unwrap_err();
-            assert!(matches!(refused, MigrateError::Unfinished { version: 2, .. }), "{refused}");
+            assert!(
+                matches!(refused, MigrateError::Unfinished { version: 2, .. }),
+                "{refused}"
+            );
         }
         let second = run(&dir, &v2, 1, None).unwrap_or_else(|e| panic!("budget {budget}: {e}"));
         assert!(second.all_migrated(), "budget {budget}: {:?}", second.items);
@@ -387,7 +465,10 @@ fn v1_to_v2_to_v3_over_every_algorithm() {
         quorum,
         "mldsa65-ecdsa-p256",
         &[
-            ("ecdsa-p256", "state = \"deprecated\"\nretire_on = 2030-01-01"),
+            (
+                "ecdsa-p256",
+                "state = \"deprecated\"\nretire_on = 2030-01-01",
+            ),
             ("ml-dsa-44", active),
             ("ml-dsa-65", active),
             ("ml-dsa-87", active),
@@ -412,16 +493,22 @@ fn v1_to_v2_to_v3_over_every_algorithm() {
         ],
     );
     let dir = tempfile::tempdir().unwrap();
-    let keys: Vec<(String, &str)> =
-        every.iter().enumerate().map(|(i, id)| (format!("user{i}"), *id)).collect();
+    let keys: Vec<(String, &str)> = every
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (format!("user{i}"), *id))
+        .collect();
     let keys: Vec<(&str, &str)> = keys.iter().map(|(o, a)| (o.as_str(), *a)).collect();
     let originals = deploy(dir.path(), &v1, &keys);
     let document = b"signed under version 1";
     let old_signatures = sign_each(dir.path(), &originals, document);
 
     let plan = migrate::plan(dir.path(), &passphrase(), &registry(), &v2, TODAY).unwrap();
-    let planned: BTreeSet<&str> =
-        plan.items.iter().map(|i| i.credential.algorithm.as_str()).collect();
+    let planned: BTreeSet<&str> = plan
+        .items
+        .iter()
+        .map(|i| i.credential.algorithm.as_str())
+        .collect();
     let expected = ["ecdsa-p256", "mldsa44-ipd", "mldsa65-ipd", "mldsa87-ipd"];
     assert_eq!(planned, BTreeSet::from(expected));
     assert_eq!(plan.skipped.len(), 5);
@@ -435,8 +522,14 @@ fn v1_to_v2_to_v3_over_every_algorithm() {
     assert!(report.all_migrated(), "{:?}", report.items);
     statements_verify(&report);
     let to_v3: Vec<Credential> = report.items.iter().map(|i| i.old.clone()).collect();
-    let composites = to_v3.iter().filter(|c| c.algorithm.contains("-ecdsa-")).count();
-    assert_eq!((to_v3.len(), composites), (2 + from_v2.len(), 2 + from_v2.len()));
+    let composites = to_v3
+        .iter()
+        .filter(|c| c.algorithm.contains("-ecdsa-"))
+        .count();
+    assert_eq!(
+        (to_v3.len(), composites),
+        (2 + from_v2.len(), 2 + from_v2.len())
+    );
     let from_v3 = migrated(dir.path(), &to_v3, "ml-dsa-65");
 
     // Every active credential signs under v3; every retired one still verifies what it signed.
@@ -448,16 +541,28 @@ fn v1_to_v2_to_v3_over_every_algorithm() {
         }
     }
     drop(stores);
-    let active: Vec<Credential> =
-        all.values().filter(|c| c.state == CredentialState::Active).cloned().collect();
-    assert_eq!(active.len(), 3 + from_v3.len(), "ML-DSA-44/65/87 and the re-issued keys");
+    let active: Vec<Credential> = all
+        .values()
+        .filter(|c| c.state == CredentialState::Active)
+        .cloned()
+        .collect();
+    assert_eq!(
+        active.len(),
+        3 + from_v3.len(),
+        "ML-DSA-44/65/87 and the re-issued keys"
+    );
     sign_each(dir.path(), &active, b"signed under version 3");
     for (credential, signature) in originals.iter().zip(&old_signatures) {
         let now = &all[&credential.id];
         if credential.algorithm.starts_with("ml-dsa-") {
             assert_eq!(now.state, CredentialState::Active);
         } else {
-            assert_eq!(now.state, CredentialState::Retired, "{}", credential.algorithm);
+            assert_eq!(
+                now.state,
+                CredentialState::Retired,
+                "{}",
+                credential.algorithm
+            );
         }
         assert!(verify(now, document, signature), "{}", credential.algorithm);
     }
@@ -473,15 +578,29 @@ fn refusals_name_the_reason_and_change_nothing() {
         let _held = Store::open(&dir.path().join("p2"), &passphrase()).unwrap();
         let error = run(dir.path(), &v2, 1, None).unwrap_err();
         assert!(matches!(error, MigrateError::Locked { .. }), "{error}");
-        assert!(error.to_string().contains("locked by another process"), "{error}");
+        assert!(
+            error.to_string().contains("locked by another process"),
+            "{error}"
+        );
     }
     let before = fingerprint(dir.path());
 
     // The same version with other contents.
-    let same = policy(1, (3, 2, false), "ml-dsa-65", &[("ml-dsa-65", "state = \"active\"")]);
+    let same = policy(
+        1,
+        (3, 2, false),
+        "ml-dsa-65",
+        &[("ml-dsa-65", "state = \"active\"")],
+    );
     let error = run(dir.path(), &same, 1, None).unwrap_err();
-    assert!(matches!(error, MigrateError::NotNewer { new: 1, current: 1 }), "{error}");
-    assert!(error.to_string().contains("does not supersede version 1"), "{error}");
+    assert!(
+        matches!(error, MigrateError::NotNewer { new: 1, current: 1 }),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("does not supersede version 1"),
+        "{error}"
+    );
     // A policy under which no algorithm may create keys on the effective day.
     let ending = policy(
         2,
@@ -490,7 +609,10 @@ fn refusals_name_the_reason_and_change_nothing() {
         &[("ml-dsa-65", "state = \"active\"\ndeprecate_on = 2026-12-02")],
     );
     let error = run(dir.path(), &ending, 1, None).unwrap_err();
-    assert!(matches!(error, MigrateError::NoKeyCreation { version: 2, .. }), "{error}");
+    assert!(
+        matches!(error, MigrateError::NoKeyCreation { version: 2, .. }),
+        "{error}"
+    );
     // A refused migration changes no store and leaves no journal behind.
     assert_eq!(fingerprint(dir.path()), before);
     assert!(!dir.path().join("coordinator").exists());
@@ -502,7 +624,10 @@ fn refusals_name_the_reason_and_change_nothing() {
     // After v2 is in force, v1 is a lower version.
     assert!(run(dir.path(), &v2, 1, None).unwrap().all_migrated());
     let error = run(dir.path(), &v1, 1, None).unwrap_err();
-    assert!(matches!(error, MigrateError::NotNewer { new: 1, current: 2 }), "{error}");
+    assert!(
+        matches!(error, MigrateError::NotNewer { new: 1, current: 2 }),
+        "{error}"
+    );
 }
 
 /// The SHA-256 of every store file, by directory.
@@ -516,4 +641,158 @@ fn fingerprint(dir: &Path) -> BTreeMap<String, String> {
             (p.display().to_string(), hex::encode(Sha256::digest(&bytes)))
         })
         .collect()
+}
+
+fn qoesign(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_qoesign"))
+        .args(args)
+        .args(["--date", "2026-12-04"])
+        .env("QOESIGN_PASSPHRASE", PASSPHRASE)
+        .env("QOESIGN_STORE", dir)
+        .output()
+        .unwrap()
+}
+
+fn json_of(output: &Output) -> Value {
+    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+fn stderr_of(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+fn text<'a>(json: &'a Value, field: &str) -> &'a str {
+    json[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {field} in {json}"))
+}
+
+fn unhex(json: &Value, field: &str) -> Vec<u8> {
+    hex::decode(text(json, field)).unwrap()
+}
+
+#[test]
+fn the_command_line_plans_migrates_reports_and_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let (v1_file, v2_file) = (files.path().join("v1.toml"), files.path().join("v2.toml"));
+    std::fs::write(&v1_file, crash_v1_text()).unwrap();
+    std::fs::write(&v2_file, crash_v2_text()).unwrap();
+    let (v1_file, v2_file) = (v1_file.to_str().unwrap(), v2_file.to_str().unwrap());
+    let store = dir.path().to_str().unwrap();
+    let olds = deploy(
+        dir.path(),
+        &crash_v1(),
+        &[("alice", "ml-dsa-44"), ("bob", "mldsa44-ipd")],
+    );
+
+    // The plan, which changes nothing.
+    let before = fingerprint(dir.path());
+    let out = qoesign(
+        dir.path(),
+        &["migrate", "--policy", v2_file, "--dry-run", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let plan = json_of(&out);
+    assert_eq!(plan["dry_run"], true);
+    assert_eq!(plan["plan"]["kind"], "fresh");
+    assert_eq!(
+        (
+            plan["plan"]["from_version"].as_u64(),
+            plan["plan"]["to_version"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    assert_eq!(text(&plan["plan"], "target"), "ml-dsa-65");
+    let planned = plan["plan"]["credentials"].as_array().unwrap();
+    assert_eq!(planned.len(), 2);
+    for item in planned {
+        let signs = text(item, "algorithm") == "ml-dsa-44";
+        assert_eq!(item["old_key_signs"], signs, "{item}");
+        assert_eq!(text(item, "becomes"), "ml-dsa-65");
+    }
+    assert_eq!(fingerprint(dir.path()), before);
+
+    // Refused while another process (here: this one) has a store open.
+    {
+        let _held = Store::open(&dir.path().join("p3"), &passphrase()).unwrap();
+        let out = qoesign(
+            dir.path(),
+            &["migrate", "--policy", v2_file, "--store", store],
+        );
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            stderr_of(&out).contains("locked by another process"),
+            "{}",
+            stderr_of(&out)
+        );
+    }
+
+    // The migration, with every statement checked by an independent verifier.
+    let out = qoesign(
+        dir.path(),
+        &["migrate", "--policy", v2_file, "--store", store, "--json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let report = json_of(&out);
+    assert_eq!(report["complete"], true);
+    assert_eq!(report["failed"].as_array().unwrap().len(), 0);
+    let done = report["migrated"].as_array().unwrap();
+    assert_eq!(done.len(), olds.len());
+    for item in done {
+        let statement = text(item, "statement").as_bytes();
+        let parsed = Statement::parse(statement).unwrap();
+        assert_eq!(parsed.new.to_string(), text(item, "new_credential"));
+        let new_key = unhex(item, "new_public_key");
+        let new_signature = unhex(item, "new_signature");
+        assert_eq!(
+            independent::verify("ml-dsa-65", &new_key, statement, b"", &new_signature),
+            Some(true)
+        );
+        if text(item, "algorithm") == "ml-dsa-44" {
+            let old_key = unhex(item, "public_key");
+            let old_signature = unhex(item, "old_signature");
+            assert_eq!(
+                independent::verify("ml-dsa-44", &old_key, statement, b"", &old_signature),
+                Some(true)
+            );
+        } else {
+            assert!(item["old_signature"].is_null());
+            assert!(
+                text(item, "old_signature_skipped").contains("retired"),
+                "{item}"
+            );
+        }
+    }
+    migrated(dir.path(), &olds, "ml-dsa-65");
+
+    // Again: done, nothing changes; the store directory may come from QOESIGN_STORE.
+    let before = fingerprint(dir.path());
+    let out = qoesign(dir.path(), &["migrate", "--policy", v2_file, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(json_of(&out)["plan"]["kind"], "done");
+    assert_eq!(fingerprint(dir.path()), before);
+    let human = qoesign(dir.path(), &["migrate", "--policy", v2_file]);
+    let shown = String::from_utf8(human.stdout).unwrap();
+    assert!(
+        shown.contains("the journal says this migration finished"),
+        "{shown}"
+    );
+    assert!(shown.contains("migrated 2, failed 0"), "{shown}");
+
+    // A lower version, and an instant that is not one.
+    let out = qoesign(dir.path(), &["migrate", "--policy", v1_file]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("does not supersede version 2"),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = qoesign(
+        dir.path(),
+        &["migrate", "--policy", v2_file, "--at", "soon"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_of(&out).contains("--at"), "{}", stderr_of(&out));
 }

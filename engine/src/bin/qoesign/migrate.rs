@@ -15,9 +15,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use qoesign_engine::Registry;
 use qoesign_engine::local::LocalOptions;
-use qoesign_engine::migrate::{
-    self, ItemReport, MigrateOptions, Plan, PlanKind, Progress, Report,
-};
+use qoesign_engine::migrate::{self, ItemReport, MigrateOptions, Plan, PlanKind, Progress, Report};
 use qoesign_engine::store::Credential;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -156,9 +154,9 @@ fn print_plan(plan: &Plan) {
     );
     for item in &plan.items {
         let signs = if item.old_key_signs {
-            "old and new key sign the statement"
+            "old and new key sign"
         } else {
-            "only the new key signs the statement"
+            "only the new key signs"
         };
         println!(
             "  {}  {:<12} {} ({}) -> {}; {signs}",
