@@ -15,18 +15,33 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 pub struct CrashPoint {
     remaining: AtomicU64,
     hit: AtomicBool,
+    abort: bool,
 }
 
 impl CrashPoint {
-    /// A crash right after `commits` more commits.
+    /// A crash right after `commits` more commits: every later write fails, and the process
+    /// goes on (in-process crash tests stop everything and start again).
     pub fn after(commits: u64) -> Arc<Self> {
         Arc::new(Self {
             remaining: AtomicU64::new(commits),
             hit: AtomicBool::new(false),
+            abort: false,
         })
     }
 
-    /// Whether one more commit may happen; once this says no, it always does.
+    /// A real crash right after `commits` more commits: the process aborts where the next
+    /// commit would have begun, leaving its stores as a kill would (`qoesign migrate` reads
+    /// the number from `QOESIGN_TEST_ABORT_AFTER_COMMITS`, for the command-line crash test).
+    pub fn abort_after(commits: u64) -> Arc<Self> {
+        Arc::new(Self {
+            remaining: AtomicU64::new(commits),
+            hit: AtomicBool::new(false),
+            abort: true,
+        })
+    }
+
+    /// Whether one more commit may happen; once this says no, it always does. A crash point
+    /// made by [`CrashPoint::abort_after`] aborts the process instead of saying no.
     pub fn permit(&self) -> bool {
         let granted = self
             .remaining
@@ -35,6 +50,9 @@ impl CrashPoint {
             })
             .is_ok();
         if !granted {
+            if self.abort {
+                std::process::abort();
+            }
             self.hit.store(true, Ordering::SeqCst);
         }
         granted

@@ -796,3 +796,45 @@ fn the_command_line_plans_migrates_reports_and_refuses() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr_of(&out).contains("--at"), "{}", stderr_of(&out));
 }
+
+#[test]
+fn a_killed_qoesign_migrate_process_is_finished_by_running_it_again() {
+    let base = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let v2_file = files.path().join("v2.toml");
+    std::fs::write(&v2_file, crash_v2_text()).unwrap();
+    let v2_file = v2_file.to_str().unwrap();
+    let origin = base.path().join("origin");
+    let olds = deploy(
+        &origin,
+        &crash_v1(),
+        &[("alice", "ml-dsa-44"), ("bob", "mldsa44-ipd")],
+    );
+    // Kills spread over the 41 commits of this migration (the in-process test covers each).
+    for budget in [0, 2, 7, 13, 20, 28, 36] {
+        let dir = base.path().join(format!("kill-{budget}"));
+        copy_dir(&origin, &dir);
+        let killed = Command::new(env!("CARGO_BIN_EXE_qoesign"))
+            .args(["migrate", "--policy", v2_file, "--date", "2026-12-04"])
+            .env("QOESIGN_PASSPHRASE", PASSPHRASE)
+            .env("QOESIGN_STORE", &dir)
+            .env("QOESIGN_TEST_ABORT_AFTER_COMMITS", budget.to_string())
+            .output()
+            .unwrap();
+        assert_eq!(
+            killed.status.code(),
+            None,
+            "budget {budget}: {}",
+            stderr_of(&killed)
+        );
+        never_without_a_key(&dir, &olds);
+        let out = qoesign(&dir, &["migrate", "--policy", v2_file]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "budget {budget}: {}",
+            stderr_of(&out)
+        );
+        migrated(&dir, &olds, "ml-dsa-65");
+    }
+}

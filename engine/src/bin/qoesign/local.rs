@@ -89,7 +89,7 @@ impl StoreArgs {
     fn credential(&self, id: &CredentialId) -> anyhow::Result<Credential> {
         let passphrase = self.passphrase()?;
         for dir in party_dirs(&self.store)? {
-            let store = Store::open(&dir, &passphrase)?;
+            let store = Store::open_read_only(&dir, &passphrase)?;
             if let Ok(credential) = store.credential(id) {
                 return Ok(credential);
             }
@@ -288,7 +288,7 @@ pub(crate) fn credentials(args: &StoreArgs, json: bool) -> anyhow::Result<ExitCo
     let mut by_id: std::collections::BTreeMap<CredentialId, (Credential, Vec<HolderJson>)> =
         std::collections::BTreeMap::new();
     for dir in party_dirs(&args.store)? {
-        let store = Store::open(&dir, &passphrase)?;
+        let store = Store::open_read_only(&dir, &passphrase)?;
         for credential in store.credentials()? {
             let holder = HolderJson {
                 party: store.party().to_owned(),
@@ -337,8 +337,15 @@ pub(crate) fn credentials(args: &StoreArgs, json: bool) -> anyhow::Result<ExitCo
         println!("no credentials in {}", args.store.display());
     }
     for row in &rows {
+        let mut lineage = String::new();
+        if let Some(old) = &row.replaces {
+            lineage.push_str(&format!(", re-issues {old}"));
+        }
+        if let Some(new) = &row.replaced_by {
+            lineage.push_str(&format!(", re-issued as {new}"));
+        }
         println!(
-            "{}  {:<8} {:<20} {:<9} {} signature(s), created {}",
+            "{}  {:<8} {:<20} {:<9} {} signature(s), created {}{lineage}",
             row.credential, row.owner, row.algorithm, row.state, row.signature_count, row.created
         );
     }

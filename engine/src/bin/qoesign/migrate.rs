@@ -14,6 +14,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use qoesign_engine::Registry;
+use qoesign_engine::fault::CrashPoint;
 use qoesign_engine::local::LocalOptions;
 use qoesign_engine::migrate::{self, ItemReport, MigrateOptions, Plan, PlanKind, Progress, Report};
 use qoesign_engine::store::Credential;
@@ -27,6 +28,9 @@ use crate::local::{StoreArgs, rfc3339};
 
 /// Exit code of a migration that left some credentials to a later run.
 const INCOMPLETE: u8 = 3;
+
+/// The environment variable of the command-line crash test.
+const ABORT_VAR: &str = "QOESIGN_TEST_ABORT_AFTER_COMMITS";
 
 /// What `qoesign migrate` was asked.
 pub(crate) struct MigrateArgs<'a> {
@@ -79,6 +83,7 @@ pub(crate) fn run(store: &StoreArgs, args: &MigrateArgs<'_>) -> anyhow::Result<E
         jobs: args.jobs,
         local: LocalOptions {
             clock,
+            crash: abort_point()?,
             ..LocalOptions::default()
         },
     };
@@ -102,6 +107,20 @@ pub(crate) fn run(store: &StoreArgs, args: &MigrateArgs<'_>) -> anyhow::Result<E
     } else {
         ExitCode::from(INCOMPLETE)
     })
+}
+
+/// The crash test's kill switch: with `QOESIGN_TEST_ABORT_AFTER_COMMITS=N`, the process aborts
+/// after N commits (see `qoesign_engine::fault`). Unset in any real use.
+fn abort_point() -> anyhow::Result<Option<Arc<CrashPoint>>> {
+    match std::env::var(ABORT_VAR) {
+        Err(_) => Ok(None),
+        Ok(text) => {
+            let commits = text
+                .parse()
+                .with_context(|| format!("{ABORT_VAR}: expected a number, got `{text}`"))?;
+            Ok(Some(CrashPoint::abort_after(commits)))
+        }
+    }
 }
 
 /// The bar on a terminal only: piped output stays clean.
