@@ -18,6 +18,10 @@
 //!   accepted and the sessions it claimed;
 //! - [`local::LocalCluster`]: every party of a policy in one process over the in-memory
 //!   transport, each with its own store in one directory;
+//! - [`migrate`]: the policy rollover behind `qoesign migrate`, which re-issues every
+//!   credential a new policy deprecates or retires, journaled so that a run killed anywhere is
+//!   finished by the next, with the signed [`rollover::Statement`] linking old and new keys
+//!   (crash tests inject their crashes through [`fault`]);
 //! - [`demo::run`], the end-to-end flow behind `qoesign demo`;
 //! - session identifiers bound to the policy digest ([`session_id`]);
 //! - the signature encodings `qoesign verify` reads besides the standard ones
