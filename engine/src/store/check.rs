@@ -343,15 +343,7 @@ fn check_records(
             .map_err(|detail| record_damaged(file, TABLE_SESSIONS, key, detail))
     })?;
     // The journal is made on its first write; its records are the journal owner's to decode.
-    if let Ok(journal) = txn.open_table(table(TABLE_JOURNAL)) {
-        for_each(&journal, file, |key, value| {
-            sealer
-                .open(TABLE_JOURNAL, key, value)
-                .map(drop)
-                .map_err(|_| record_damaged(file, TABLE_JOURNAL, key, "it does not authenticate"))
-        })?;
-    }
-    Ok(())
+    authenticate(txn, file, sealer, TABLE_JOURNAL)
 }
 
 /// Authenticates every sealed record of an older schema, whose encodings the upgrade steps
@@ -368,17 +360,27 @@ fn authenticate_records(
         TABLE_SESSIONS,
         TABLE_JOURNAL,
     ] {
-        let Ok(records) = txn.open_table(table(name)) else {
-            continue;
-        };
-        for_each(&records, file, |key, value| {
-            sealer
-                .open(name, key, value)
-                .map(drop)
-                .map_err(|_| record_damaged(file, name, key, "it does not authenticate"))
-        })?;
+        authenticate(txn, file, sealer, name)?;
     }
     Ok(())
+}
+
+/// Authenticates every sealed record of table `name`, if the store has that table.
+fn authenticate(
+    txn: &redb::ReadTransaction,
+    file: &Path,
+    sealer: &Sealer,
+    name: &'static str,
+) -> Result<(), StoreError> {
+    let Ok(records) = txn.open_table(table(name)) else {
+        return Ok(());
+    };
+    for_each(&records, file, |key, value| {
+        sealer
+            .open(name, key, value)
+            .map(drop)
+            .map_err(|_| record_damaged(file, name, key, "it does not authenticate"))
+    })
 }
 
 fn for_each(
