@@ -63,13 +63,23 @@ fn options() -> LocalOptions {
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter that names another bench skips this one.
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
-    if args.iter().any(|filter| !"migrate".contains(filter.as_str())) {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    if args
+        .iter()
+        .any(|filter| !"migrate".contains(filter.as_str()))
+    {
         return;
     }
     let count = number("QOESIGN_BENCH_CREDENTIALS", 1000);
     let jobs = number("QOESIGN_BENCH_JOBS", 4).max(1);
-    let v1 = policy(1, "ecdsa-p256", "[[algorithm]]\nid = \"ecdsa-p256\"\nstate = \"active\"\n");
+    let v1 = policy(
+        1,
+        "ecdsa-p256",
+        "[[algorithm]]\nid = \"ecdsa-p256\"\nstate = \"active\"\n",
+    );
     let v2 = policy(
         2,
         "mldsa65-ecdsa-p256",
@@ -83,13 +93,21 @@ fn main() {
     let names: Vec<&str> = owners.iter().map(String::as_str).collect();
 
     let started = Instant::now();
-    let cluster =
-        LocalCluster::start(dir.path(), Some(&v1), &names, &passphrase, &registry, options())
-            .unwrap();
+    let cluster = LocalCluster::start(
+        dir.path(),
+        Some(&v1),
+        &names,
+        &passphrase,
+        &registry,
+        options(),
+    )
+    .unwrap();
     let next = Mutex::new(owners.iter());
     std::thread::scope(|scope| {
         for job in 0..jobs {
-            let mut coordinator = cluster.another_coordinator(&format!("setup-{job}")).unwrap();
+            let mut coordinator = cluster
+                .another_coordinator(&format!("setup-{job}"))
+                .unwrap();
             let next = &next;
             scope.spawn(move || {
                 loop {
@@ -109,7 +127,7 @@ fn main() {
         if let Progress::Finished(_) = event {
             let mut done = done.lock().unwrap_or_else(PoisonError::into_inner);
             *done += 1;
-            if *done % 10 == 0 {
+            if done.is_multiple_of(10) {
                 eprintln!("  {done}/{count} migrated");
             }
         }
@@ -120,8 +138,16 @@ fn main() {
         jobs,
         local: options(),
     };
-    let report =
-        migrate::migrate(dir.path(), &passphrase, &registry, &v2, at, options, &progress).unwrap();
+    let report = migrate::migrate(
+        dir.path(),
+        &passphrase,
+        &registry,
+        &v2,
+        at,
+        options,
+        &progress,
+    )
+    .unwrap();
     let took = started.elapsed();
     assert!(report.all_migrated(), "not every credential migrated");
     let rate = f64::from(u32::try_from(count).unwrap_or(u32::MAX)) / took.as_secs_f64();

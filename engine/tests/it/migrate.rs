@@ -13,7 +13,7 @@ use qoesign_engine::coordinator::Timeouts;
 use qoesign_engine::fault::CrashPoint;
 use qoesign_engine::local::{LocalCluster, LocalOptions};
 use qoesign_engine::migrate::{self, MigrateError, MigrateOptions, PlanKind, Report};
-use qoesign_engine::node::Clock;
+use qoesign_engine::node::{Approval, Clock};
 use qoesign_engine::rollover::Statement;
 use qoesign_engine::store::{
     Credential, CredentialId, CredentialState, KdfParams, Passphrase, Store,
@@ -828,4 +828,67 @@ fn a_killed_qoesign_migrate_process_is_finished_by_running_it_again() {
         );
         migrated(&dir, &olds, "ml-dsa-65");
     }
+}
+
+#[test]
+fn a_credential_that_fails_is_reported_and_the_next_run_retries_it() {
+    let v1 = policy(
+        1,
+        (3, 2, true),
+        "ml-dsa-44",
+        &[("ml-dsa-44", "state = \"active\"")],
+    );
+    let v2 = policy(
+        2,
+        (3, 2, true),
+        "ml-dsa-65",
+        &[
+            ("ml-dsa-44", "state = \"deprecated\""),
+            ("ml-dsa-65", "state = \"active\""),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let olds = deploy(
+        dir.path(),
+        &v1,
+        &[("alice", "ml-dsa-44"), ("bob", "ml-dsa-44")],
+    );
+    // Bob's device declines the new key.
+    let mut local = options(None);
+    local.approver = Some(Box::new(|device: &str| {
+        let declines = device == "device:bob";
+        Box::new(move |asked: &Approval| !(declines && matches!(asked, Approval::Keygen { .. })))
+    }));
+    let options = MigrateOptions { jobs: 2, local };
+    let report = migrate::migrate(
+        dir.path(),
+        &passphrase(),
+        &registry(),
+        &v2,
+        TODAY,
+        options,
+        &|_| {},
+    )
+    .unwrap();
+    assert!(!report.all_migrated());
+    for item in &report.items {
+        match (item.old.owner.as_str(), &item.result) {
+            ("alice", Ok(_)) => {}
+            ("bob", Err(reason)) => assert!(reason.contains("declined"), "{reason}"),
+            (owner, result) => panic!("{owner}: {result:?}"),
+        }
+    }
+    never_without_a_key(dir.path(), &olds);
+    let bob: Vec<Credential> = olds.iter().filter(|c| c.owner == "bob").cloned().collect();
+    assert!(
+        usable(&stores(dir.path()), &bob[0]),
+        "bob's old key must still sign"
+    );
+
+    // The next run resumes: Alice's credential is done, Bob's is re-issued.
+    let report = run(dir.path(), &v2, 2, None).unwrap();
+    assert_eq!(report.plan.kind, PlanKind::Resume);
+    assert!(report.all_migrated(), "{:?}", report.items);
+    statements_verify(&report);
+    migrated(dir.path(), &olds, "ml-dsa-65");
 }
