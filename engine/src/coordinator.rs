@@ -86,7 +86,8 @@ pub struct SessionSummary {
     pub session: SessionId,
     /// Its signers.
     pub signers: Vec<Holder>,
-    /// The parties that made it fail; empty for the session that signed.
+    /// The parties that made it fail; empty for the session that signed, and for a session
+    /// that failed with no one to blame (every signer stalled; it is retried as it was).
     pub failures: Vec<Failure>,
 }
 
@@ -361,7 +362,8 @@ impl Coordinator {
     /// Signs `input` with `credential`. The signers are the policy's threshold of providers
     /// (with the user's device when the key requires it); a provider that falls silent, refuses
     /// or is blamed by the protocol is left out of the next session, until a signature comes
-    /// back or too few providers are left.
+    /// back or too few providers are left. A session in which every signer stalled waiting for
+    /// the others, with no one to blame, is retried with the same signers up to twice.
     ///
     /// # Errors
     ///
@@ -378,6 +380,7 @@ impl Coordinator {
         let digest = self.policy.digest();
         let mut excluded = BTreeSet::new();
         let mut sessions: Vec<SessionSummary> = Vec::new();
+        let mut unattributed = 0;
         loop {
             let signers = match choose_signers(credential, &excluded) {
                 Ok(signers) => signers,
@@ -438,9 +441,20 @@ impl Coordinator {
             let failures = failures(session, &signers, &outcomes);
             tracing::warn!(failures = %list(&failures), "session failed, retrying");
             if failures.is_empty() {
-                return Err(CoordinatorError::Unattributable {
-                    reason: describe(&outcomes),
+                // Every signer stalled waiting for the others: a slow moment of the parties or
+                // the network rather than a culprit. The same signers try again, a few times.
+                if unattributed == UNATTRIBUTED_RETRIES {
+                    return Err(CoordinatorError::Unattributable {
+                        reason: describe(&outcomes),
+                    });
+                }
+                unattributed += 1;
+                sessions.push(SessionSummary {
+                    session,
+                    signers,
+                    failures,
                 });
+                continue;
             }
             let user_failed = failures
                 .iter()
@@ -608,6 +622,9 @@ impl Coordinator {
         Ok(outcomes)
     }
 }
+
+/// How often a session that failed with no one to blame is run again with the same signers.
+const UNATTRIBUTED_RETRIES: u32 = 2;
 
 /// What [`Coordinator::keygen_with`] may fix in advance.
 #[derive(Clone, Copy, Debug, Default)]

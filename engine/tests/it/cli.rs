@@ -29,6 +29,8 @@ fn stderr(output: &Output) -> String {
 }
 
 fn demo_json(args: &[&str]) -> Value {
+    // The demo's rounds time out after seconds: not beside a test that takes every core.
+    let _cpu = crate::shared_cpu();
     let output = qoesign(&[&["demo", "--json"], args].concat());
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     serde_json::from_str(&stdout(&output)).unwrap()

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLockReadGuard};
 use std::time::Duration;
 
 use qoesign_algorithms::SignInput;
@@ -59,6 +59,8 @@ struct Cluster {
     decline: Arc<AtomicBool>,
     /// Each node's key generation round timeout (nodes started from now on).
     keygen_round: Duration,
+    /// Round timeouts of a few seconds: no test that keeps every core busy runs meanwhile.
+    _cpu: RwLockReadGuard<'static, ()>,
 }
 
 fn passphrase(name: &str) -> Passphrase {
@@ -108,6 +110,7 @@ impl Cluster {
             device_log,
             decline,
             keygen_round: Duration::from_secs(120),
+            _cpu: crate::shared_cpu(),
         };
         for name in &names {
             let store = Store::create(

@@ -66,6 +66,8 @@ fn demo_respects_the_schedule() {
 
 #[test]
 fn the_default_policy_runs_the_user_and_three_of_five_providers_with_a_drop() {
+    // The demo's rounds time out after seconds: not beside a test that takes every core.
+    let _cpu = crate::shared_cpu();
     let registry = Arc::new(Registry::builtin());
     let known = registry.known_ids();
     let default = Policy::parse(DEFAULT_POLICY_TOML, "default", &known).unwrap();

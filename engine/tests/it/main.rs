@@ -16,6 +16,7 @@ mod registry;
 mod store;
 
 use std::path::PathBuf;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// The shipped example policy `name`.
 fn example(name: &str) -> PathBuf {
@@ -33,3 +34,18 @@ const THRESHOLD_ALGORITHMS: [&str; 6] = [
     "mldsa44-ecdsa-p256",
     "mldsa65-ecdsa-p256",
 ];
+
+/// The test machine's cores. Tests whose parties run on round timeouts of a few seconds hold it
+/// shared; a test that keeps every core busy for a minute holds it alone, so that it cannot
+/// starve their rounds into timeouts.
+static CPU: RwLock<()> = RwLock::new(());
+
+/// A share of the machine, for a test with short round timeouts.
+fn shared_cpu() -> RwLockReadGuard<'static, ()> {
+    CPU.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The whole machine, for a test that keeps every core busy.
+fn whole_cpu() -> RwLockWriteGuard<'static, ()> {
+    CPU.write().unwrap_or_else(PoisonError::into_inner)
+}

@@ -445,6 +445,8 @@ fn a_migration_killed_after_any_commit_is_finished_by_running_it_again() {
 
 #[test]
 fn v1_to_v2_to_v3_over_every_algorithm() {
+    // A minute of threshold ECDSA key generations on every core.
+    let _cpu = crate::whole_cpu();
     let quorum = (3, 2, true);
     let every = registry().known_ids();
     assert_eq!(every.len(), 9, "a new algorithm belongs in v2 and v3 below");
