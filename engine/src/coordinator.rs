@@ -338,6 +338,9 @@ impl Coordinator {
         if !differing.is_empty() || keys.len() != holders.len() {
             return Err(CoordinatorError::Disagreement { parties: differing });
         }
+        // Every holder has its share: confirmed, the key can no longer be discarded. Until
+        // this is done (a crash), the key is a pending one the next migration run settles.
+        self.confirm(&holders, id)?;
         tracing::info!(holders = holders.len(), "key created");
         Ok(Credential {
             id,
@@ -475,9 +478,29 @@ impl Coordinator {
         }
     }
 
+    /// Tells `holders` that the key generation of credential `id` finished at all of them, so
+    /// that none of them discards it later.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CoordinatorError::NotRecorded`] naming the holders that refused or did not
+    /// answer (the request is safe to repeat).
+    pub fn confirm(
+        &mut self,
+        holders: &[Holder],
+        id: CredentialId,
+    ) -> Result<(), CoordinatorError> {
+        let session = session_id(&self.policy.digest(), "confirm", &mut self.rng);
+        let envelope = Envelope::Confirm {
+            session,
+            credential: *id.as_bytes(),
+        };
+        self.request_everywhere("confirming the key", session, holders, &envelope)
+    }
+
     /// Asks `holders` to drop credential `id`, the key of a key generation that did not finish
-    /// everywhere. A holder drops it only if it never signed and no credential was retired in
-    /// favour of it; a holder without it has nothing to do.
+    /// everywhere. A holder drops it only if it was never confirmed, never signed and no
+    /// credential was retired in favour of it; a holder without it has nothing to do.
     ///
     /// # Errors
     ///

@@ -47,9 +47,17 @@ pub enum Envelope {
         /// The session.
         session: SessionId,
     },
+    /// Coordinator to key holders: the key generation finished at every holder; the key is
+    /// confirmed and can no longer be discarded.
+    Confirm {
+        /// A fresh session identifier for the request and its outcome.
+        session: SessionId,
+        /// The credential ([`CredentialId`] bytes).
+        credential: [u8; 16],
+    },
     /// Coordinator to key holders: drop the key of a key generation that did not finish at
     /// every holder. A party drops only a key that never signed and that no credential was
-    /// retired in favour of.
+    /// retired in favour of, and that was never confirmed.
     Discard {
         /// A fresh session identifier for the request and its outcome.
         session: SessionId,
@@ -78,6 +86,14 @@ impl std::fmt::Debug for Envelope {
                 .field("outcome", outcome)
                 .finish(),
             Self::Cancel { session } => f.debug_struct("Cancel").field("session", session).finish(),
+            Self::Confirm {
+                session,
+                credential,
+            } => f
+                .debug_struct("Confirm")
+                .field("session", session)
+                .field("credential", &hex::encode(credential))
+                .finish(),
             Self::Discard {
                 session,
                 credential,

@@ -233,18 +233,28 @@ fn accept(store: &Store, policy: &Policy, now: OffsetDateTime) -> Result<(), Sto
     })
 }
 
+/// The store directory of every party in the cluster directory `dir` (the coordinator's own
+/// store left out), sorted.
+///
+/// # Errors
+///
+/// Returns the error of reading `dir`.
+pub fn party_dirs(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir() && !p.ends_with(COORDINATOR_DIR))
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
 /// The newest policy accepted by the first provider store found in `dir`.
 fn stored_policy(
     dir: &Path,
     passphrase: &Passphrase,
     registry: &Registry,
 ) -> Result<Policy, LocalError> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|_| LocalError::NoPolicy(dir.to_owned()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir() && !p.ends_with(COORDINATOR_DIR))
-        .collect();
-    entries.sort();
+    let entries = party_dirs(dir).map_err(|_| LocalError::NoPolicy(dir.to_owned()))?;
     let first = entries
         .first()
         .ok_or_else(|| LocalError::NoPolicy(dir.to_owned()))?;

@@ -208,6 +208,18 @@ pub fn plan(
     new: &Policy,
     at: OffsetDateTime,
 ) -> Result<Plan, MigrateError> {
+    look(dir, passphrase, registry, new, at).map(|(plan, _, _)| plan)
+}
+
+/// The plan, the snapshot it was made from and the journal's run record, all read through
+/// read-only handles.
+fn look(
+    dir: &Path,
+    passphrase: &Passphrase,
+    registry: &Registry,
+    new: &Policy,
+    at: OffsetDateTime,
+) -> Result<(Plan, Snapshot, Option<RunRecord>), MigrateError> {
     let coordinator_dir = dir.join(COORDINATOR_DIR);
     let run = if coordinator_dir.exists() {
         let store = Store::open_read_only(&coordinator_dir, passphrase)
@@ -217,7 +229,8 @@ pub fn plan(
         None
     };
     let snapshot = Snapshot::read(dir, passphrase)?;
-    plan::make(&snapshot, run.as_ref(), registry, new, at)
+    let plan = plan::make(&snapshot, run.as_ref(), registry, new, at)?;
+    Ok((plan, snapshot, run))
 }
 
 /// Migrates the deployment in `dir` to `new` at the effective instant `at` (see the module
@@ -238,26 +251,27 @@ pub fn migrate(
     progress: &(dyn Fn(&Progress<'_>) + Sync),
 ) -> Result<Report, MigrateError> {
     // A first look through read-only handles: a refused or finished migration writes nothing.
-    let look = plan(dir, passphrase, registry, new, at)?;
+    let (look, snapshot, seen) = look(dir, passphrase, registry, new, at)?;
     if look.kind == PlanKind::Done {
         let store = Store::open_read_only(&dir.join(COORDINATOR_DIR), passphrase)
             .map_err(MigrateError::from_store)?;
-        let journal = Journal(&store);
-        let snapshot = Snapshot::read(dir, passphrase)?;
-        let items = look
-            .items
-            .iter()
-            .map(|item| finished_item(&journal, &snapshot, &look, item))
-            .collect();
-        return Ok(Report { plan: look, items });
+        return Ok(done_report(&Journal(&store), &snapshot, look));
     }
-    // The coordinator's store is the migration's lock: it stays open until the run ends. The
-    // plan is made again under it, in case another run went ahead in between.
+    // The coordinator's store is the migration's lock: it stays open until the run ends. If
+    // another run changed the journal since the look, the plan is made again under the lock.
     let store = open_coordinator_store(dir, passphrase, &options.local)?;
     let journal = Journal(&store);
     let run = journal.run().map_err(MigrateError::from_store)?;
-    let snapshot = Snapshot::read(dir, passphrase)?;
-    let plan = plan::make(&snapshot, run.as_ref(), registry, new, at)?;
+    let (plan, snapshot) = if run == seen {
+        (look, snapshot)
+    } else {
+        let snapshot = Snapshot::read(dir, passphrase)?;
+        let plan = plan::make(&snapshot, run.as_ref(), registry, new, at)?;
+        if plan.kind == PlanKind::Done {
+            return Ok(done_report(&journal, &snapshot, plan));
+        }
+        (plan, snapshot)
+    };
     let mut run = match (plan.kind, run) {
         (PlanKind::Fresh, _) | (_, None) => RunRecord {
             version: new.version(),
@@ -273,14 +287,6 @@ pub fn migrate(
         },
         (_, Some(run)) => run,
     };
-    if plan.kind == PlanKind::Done {
-        let items = plan
-            .items
-            .iter()
-            .map(|item| finished_item(&journal, &snapshot, &plan, item))
-            .collect();
-        return Ok(Report { plan, items });
-    }
     if plan.kind == PlanKind::Fresh {
         journal.put_run(&run).map_err(MigrateError::from_store)?;
     }
@@ -375,6 +381,16 @@ fn open_coordinator_store(
     Ok(store)
 }
 
+/// The report of a finished migration, from the journal.
+fn done_report(journal: &Journal<'_>, snapshot: &Snapshot, plan: Plan) -> Report {
+    let items = plan
+        .items
+        .iter()
+        .map(|item| finished_item(journal, snapshot, &plan, item))
+        .collect();
+    Report { plan, items }
+}
+
 /// The report of a credential a finished run re-issued, from the journal.
 fn finished_item(
     journal: &Journal<'_>,
@@ -452,7 +468,16 @@ impl Work<'_> {
 
         // 1. The successor's key.
         if let Some(pending) = entry.pending.map(CredentialId::from_bytes) {
-            if self.snapshot.complete(&pending) {
+            if let Some(done) = self
+                .snapshot
+                .credentials
+                .get(&pending)
+                .filter(|_| self.snapshot.complete(&pending))
+            {
+                // Every holder stored its share before the crash: confirm it and keep it.
+                coordinator
+                    .confirm(&done.holders, pending)
+                    .map_err(|e| format!("the finished key {pending} was not confirmed: {e}"))?;
                 entry.new = Some(*pending.as_bytes());
             } else if let Some(held) = self.snapshot.held_by.get(&pending) {
                 // A key generation a crash cut short: its key never signed; drop it.

@@ -251,6 +251,16 @@ impl Node {
                     self.remember_finished(session);
                 }
             }
+            Envelope::Confirm {
+                session,
+                credential,
+            } => {
+                let outcome = match self.confirm(CredentialId::from_bytes(credential)) {
+                    Ok(()) => Outcome::Recorded,
+                    Err(refusal) => refused(&refusal),
+                };
+                self.report_to(&delivery.from, session, outcome);
+            }
             Envelope::Discard {
                 session,
                 credential,
@@ -437,13 +447,20 @@ impl Node {
         Ok(())
     }
 
+    /// The credential `id` as this party stores it, if it holds it.
+    fn stored(&self, id: &CredentialId) -> Result<Option<Credential>, Refusal> {
+        match self.store.credential(id) {
+            Ok(credential) => Ok(Some(credential)),
+            Err(crate::store::StoreError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(store_refusal(&error)),
+        }
+    }
+
     /// A key generation may re-issue `old` if this party does not hold it (it cannot judge)
     /// or holds it active, for the same owner, and not yet replaced.
     fn check_replaceable(&self, old: &CredentialId, owner: &str) -> Result<(), Refusal> {
-        let credential = match self.store.credential(old) {
-            Ok(credential) => credential,
-            Err(crate::store::StoreError::NotFound { .. }) => return Ok(()),
-            Err(error) => return Err(store_refusal(&error)),
+        let Some(credential) = self.stored(old)? else {
+            return Ok(());
         };
         let what = if credential.owner != owner {
             format!("it belongs to {}, not to {owner}", credential.owner)
@@ -460,13 +477,26 @@ impl Node {
         })
     }
 
-    /// Drops the key of a key generation that did not finish everywhere: only a key that never
-    /// signed and that no credential here was retired in favour of.
+    /// Records that the key generation of `id` finished at every holder.
+    fn confirm(&mut self, id: CredentialId) -> Result<(), Refusal> {
+        if self.stored(&id)?.is_none() {
+            return Err(Refusal::Mismatch {
+                id: id.to_string(),
+                what: "this party holds no such credential".to_owned(),
+            });
+        }
+        self.store
+            .put_journal(&confirmed_key(&id), &true)
+            .map_err(|e| store_refusal(&e))
+    }
+
+    /// Drops the key of a key generation that did not finish everywhere: only a key that was
+    /// never confirmed ([`Envelope::Confirm`]), never signed here, and that no credential here
+    /// was retired in favour of. (A holder that was not among the signers cannot tell from its
+    /// own count that the key signed; the confirmation is what protects a key in use.)
     fn discard(&mut self, id: CredentialId) -> Result<(), Refusal> {
-        let credential = match self.store.credential(&id) {
-            Ok(credential) => credential,
-            Err(crate::store::StoreError::NotFound { .. }) => return Ok(()),
-            Err(error) => return Err(store_refusal(&error)),
+        let Some(credential) = self.stored(&id)? else {
+            return Ok(());
         };
         let mismatch = |what: String| Refusal::Mismatch {
             id: id.to_string(),
@@ -474,6 +504,15 @@ impl Node {
         };
         if credential.state == CredentialState::Destroyed {
             return Ok(());
+        }
+        let confirmed: Option<bool> = self
+            .store
+            .journal(&confirmed_key(&id))
+            .map_err(|e| store_refusal(&e))?;
+        if confirmed.is_some() {
+            return Err(mismatch(
+                "its key generation was confirmed; it is kept".to_owned(),
+            ));
         }
         if credential.signature_count > 0 {
             return Err(mismatch(format!(
@@ -516,13 +555,8 @@ impl Node {
                 "the statement is about other credentials".to_owned(),
             ));
         }
-        let held = |id: &CredentialId| match self.store.credential(id) {
-            Ok(credential) => Ok(Some(credential)),
-            Err(crate::store::StoreError::NotFound { .. }) => Ok(None),
-            Err(error) => Err(store_refusal(&error)),
-        };
-        let old = held(&old_id)?;
-        let new = held(&new_id)?;
+        let old = self.stored(&old_id)?;
+        let new = self.stored(&new_id)?;
         if let Some(new) = &new
             && (new.replaces != Some(old_id)
                 || new.public_key != statement.new_public_key
@@ -909,6 +943,11 @@ fn shown_digest(input: &WireInput) -> String {
         WireInput::Digest(d) => format!("digest:{}", hex::encode(d)),
         WireInput::ExternalMu(mu) => format!("mu:{}", hex::encode(mu)),
     }
+}
+
+/// The store record that marks credential `id` confirmed.
+fn confirmed_key(id: &CredentialId) -> Vec<u8> {
+    [b"confirmed/".as_slice(), id.as_bytes().as_slice()].concat()
 }
 
 fn refused(refusal: &Refusal) -> Outcome {

@@ -143,7 +143,7 @@ impl Statement {
             effective,
         };
         // One text per statement: anything that would not render back the same is refused.
-        if statement.to_bytes() != bytes_of(text) {
+        if statement.to_bytes() != text.as_bytes() {
             return Err(err("it is not in canonical form"));
         }
         Ok(statement)
@@ -162,10 +162,6 @@ fn next_field<'a>(
         .and_then(|rest| rest.strip_prefix(": "))
         .map(str::to_owned)
         .ok_or_else(|| err(&format!("expected `{name}: …`, found `{line}`")))
-}
-
-fn bytes_of(text: &str) -> Vec<u8> {
-    text.as_bytes().to_vec()
 }
 
 fn parse_digest(text: &str) -> Result<PolicyDigest, StatementError> {

@@ -17,7 +17,7 @@ const RUN_KEY: &[u8] = b"migration";
 const ENTRY_PREFIX: &[u8] = b"migration/";
 
 /// The migration as a whole.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct RunRecord {
     /// The version of the policy the run moves to.
     pub(super) version: u64,

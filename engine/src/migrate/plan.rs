@@ -9,7 +9,6 @@ use time::OffsetDateTime;
 
 use super::MigrateError;
 use super::journal::RunRecord;
-use crate::local::COORDINATOR_DIR;
 use crate::store::{Credential, CredentialId, CredentialState, Passphrase, Store};
 use crate::{Committee, Registry};
 
@@ -89,18 +88,12 @@ impl Snapshot {
     }
 }
 
-/// The party store directories of a deployment directory, sorted.
+/// The party store directories of a deployment directory, sorted; at least one.
 fn party_dirs(dir: &Path) -> Result<Vec<PathBuf>, MigrateError> {
-    let entries = std::fs::read_dir(dir).map_err(|_| MigrateError::NoStore(dir.to_owned()))?;
-    let mut dirs: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir() && !p.ends_with(COORDINATOR_DIR))
-        .collect();
-    dirs.sort();
-    if dirs.is_empty() {
-        return Err(MigrateError::NoStore(dir.to_owned()));
+    match crate::local::party_dirs(dir) {
+        Ok(dirs) if !dirs.is_empty() => Ok(dirs),
+        _ => Err(MigrateError::NoStore(dir.to_owned())),
     }
-    Ok(dirs)
 }
 
 /// Whether the plan starts a migration, finishes one a crash interrupted, or finds it done.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use qoesign_algorithms::SignInput;
 use qoesign_engine::Registry;
-use qoesign_engine::coordinator::Timeouts;
+use qoesign_engine::coordinator::{KeygenOptions, Timeouts};
 use qoesign_engine::fault::CrashPoint;
 use qoesign_engine::local::{LocalCluster, LocalOptions};
 use qoesign_engine::migrate::{self, MigrateError, MigrateOptions, PlanKind, Report};
@@ -606,6 +606,20 @@ fn refusals_name_the_reason_and_change_nothing() {
         matches!(error, MigrateError::NoKeyCreation { version: 2, .. }),
         "{error}"
     );
+    // A preferred algorithm with no threshold scheme for the new quorum (threshold ML-DSA
+    // stops at six parties).
+    let too_many = policy(
+        2,
+        (7, 4, false),
+        "ml-dsa-65",
+        &[("ml-dsa-65", "state = \"active\"")],
+    );
+    let error = run(dir.path(), &too_many, 1, None).unwrap_err();
+    assert!(matches!(error, MigrateError::Preferred { .. }), "{error}");
+    assert!(
+        error.to_string().contains("ml-dsa-65 cannot re-issue keys"),
+        "{error}"
+    );
     // A refused migration changes no store and leaves no journal behind.
     assert_eq!(fingerprint(dir.path()), before);
     assert!(!dir.path().join("coordinator").exists());
@@ -893,4 +907,106 @@ fn a_credential_that_fails_is_reported_and_the_next_run_retries_it() {
     assert!(report.all_migrated(), "{:?}", report.items);
     statements_verify(&report);
     migrated(dir.path(), &olds, "ml-dsa-65");
+}
+
+#[test]
+fn holders_refuse_a_retirement_the_new_key_did_not_sign_and_keep_a_key_that_signed() {
+    let (v1, v2) = (crash_v1(), crash_v2());
+    let dir = tempfile::tempdir().unwrap();
+    let old = deploy(dir.path(), &v1, &[("alice", "ml-dsa-44")]).remove(0);
+    let registry = registry();
+    let start = |policy: Option<&Policy>| {
+        LocalCluster::start(
+            dir.path(),
+            policy,
+            &["alice"],
+            &passphrase(),
+            &registry,
+            options(None),
+        )
+        .unwrap()
+    };
+    let mut cluster = start(Some(&v2));
+    let options = KeygenOptions {
+        credential: None,
+        replaces: Some(old.id),
+    };
+    let new = cluster
+        .coordinator
+        .keygen_with("alice", "ml-dsa-65", options)
+        .unwrap();
+    let statement = Statement {
+        owner: old.owner.clone(),
+        old: old.id,
+        old_algorithm: old.algorithm.clone(),
+        old_public_key: old.public_key.clone(),
+        new: new.id,
+        new_algorithm: new.algorithm.clone(),
+        new_public_key: new.public_key.clone(),
+        policy_version: v2.version(),
+        policy_digest: v2.digest(),
+        effective: TODAY.date(),
+    };
+    let signature = cluster
+        .coordinator
+        .sign(&new, &statement.sign_input())
+        .unwrap()
+        .signature;
+
+    // A signature that does not verify, and a statement naming another key, are refused.
+    let mut flipped = signature.clone();
+    flipped[10] ^= 1;
+    let error = cluster
+        .coordinator
+        .retire(&old, &new, &statement.to_bytes(), &flipped)
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("signature of the statement does not verify"),
+        "{error}"
+    );
+    let other = Statement {
+        new_public_key: old.public_key.clone(),
+        ..statement.clone()
+    };
+    let error = cluster
+        .coordinator
+        .retire(&old, &new, &other.to_bytes(), &signature)
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("does not match credential"),
+        "{error}"
+    );
+    // The successor signed, so it is not discarded.
+    let error = cluster
+        .coordinator
+        .discard(&new.holders, new.id)
+        .unwrap_err();
+    assert!(error.to_string().contains("is kept"), "{error}");
+    cluster.stop();
+    let held = stores(dir.path());
+    assert!(
+        usable(&held, &old),
+        "a refused retirement changed the old credential"
+    );
+    assert!(
+        usable(&held, &new),
+        "a refused discard changed the new credential"
+    );
+    assert!(
+        records(&held, &old.id)
+            .values()
+            .all(|c| c.replaced_by.is_none())
+    );
+    drop(held);
+
+    // The genuine statement and signature retire it.
+    let mut cluster = start(None);
+    cluster
+        .coordinator
+        .retire(&old, &new, &statement.to_bytes(), &signature)
+        .unwrap();
+    cluster.stop();
+    migrated(dir.path(), std::slice::from_ref(&old), "ml-dsa-65");
 }

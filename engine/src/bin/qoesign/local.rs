@@ -12,7 +12,7 @@ use anyhow::{Context, anyhow, bail};
 use qoesign_algorithms::SignInput;
 use qoesign_engine::Registry;
 use qoesign_engine::coordinator::{SessionSummary, device_name};
-use qoesign_engine::local::{COORDINATOR_DIR, LocalCluster, LocalOptions};
+use qoesign_engine::local::{LocalCluster, LocalOptions};
 use qoesign_engine::node::Clock;
 use qoesign_engine::store::{Credential, CredentialId, Passphrase, Store};
 use serde::Serialize;
@@ -367,12 +367,8 @@ pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
 
 /// Every party's store directory in `dir`, sorted.
 fn party_dirs(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("--store: cannot read {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir() && !p.ends_with(COORDINATOR_DIR))
-        .collect();
-    dirs.sort();
+    let dirs = qoesign_engine::local::party_dirs(dir)
+        .with_context(|| format!("--store: cannot read {}", dir.display()))?;
     if dirs.is_empty() {
         bail!("--store: {} holds no store", dir.display());
     }
