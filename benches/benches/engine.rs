@@ -2,29 +2,46 @@
 //! nodes, their encrypted stores and the in-memory transport, against the bare scheme in the
 //! simulator with the same signers.
 //!
-//! Group `engine/ml-dsa-65`, bench ids `bare/3-of-5` (the simulator, parties concurrent) and
+//! Group `engine/ml-dsa-65`, functions `bare/3-of-5` (the simulator, parties concurrent) and
 //! `coordinator/3-of-5` (request, admission checks, session claim and budget reservation in
 //! each signer's store, the protocol over channels, outcome, standard verification), plus
-//! `coordinator/user-and-3-of-5` for the default deployment with the user's device. Both
-//! bare and coordinator signatures use the first three providers, so they run the same
+//! `coordinator/user+3-of-5` for the default deployment with the user's device. Bare and
+//! coordinator signatures at 3-of-5 use the first three providers, so they run the same
 //! protocol; the number of attempts a signature takes is random, so the means over many
-//! iterations are what compare, and each bench prints the mean attempts of the signatures it
-//! measured (warm-up included) to stderr: divide the mean time by it for the time per attempt.
+//! iterations are what compare, and the run records the mean attempts of each row's
+//! signatures. Every first signature is checked by `fips204`.
 
-use std::hint::black_box;
+use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use qoesign_algorithms::SignInput;
 use qoesign_algorithms::mldsa::ParameterSet;
-use qoesign_algorithms::threshold_mldsa;
-use qoesign_benches::{threshold_keygen, threshold_sign};
+use qoesign_algorithms::{SignInput, threshold_mldsa};
+use qoesign_benches::record::{Family, Protocol, Quorum, Role, Row};
+use qoesign_benches::runner::Runner;
+use qoesign_benches::threshold::{self, SignStats};
 use qoesign_engine::Registry;
 use qoesign_engine::local::{LocalCluster, LocalOptions};
 use qoesign_engine::store::Passphrase;
 use qoesign_policy::Policy;
 use zeroize::Zeroizing;
+
+fn main() -> ExitCode {
+    Runner::main("engine", engine)
+}
+
+fn row(function: &str, quorum: Quorum, implementation: &str) -> Row {
+    Row {
+        group: "engine/ml-dsa-65".to_owned(),
+        function: format!("{function}/{}", quorum.label()),
+        family: Family::PostQuantum,
+        algorithm: "ml-dsa-65".to_owned(),
+        role: Role::Engine,
+        op: "sign".to_owned(),
+        implementation: implementation.to_owned(),
+        quorum: Some(quorum),
+        message: Some(32),
+    }
+}
 
 fn policy(user: bool) -> Result<Policy, qoesign_policy::PolicyError> {
     let text = format!(
@@ -35,107 +52,103 @@ fn policy(user: bool) -> Result<Policy, qoesign_policy::PolicyError> {
     Policy::parse(&text, "bench.toml", &Registry::builtin().known_ids())
 }
 
-fn engine(c: &mut Criterion) {
-    let input = SignInput::with_context(vec![0xa3; 32], b"qoesign-bench".to_vec());
-    let mut group = c.benchmark_group("engine/ml-dsa-65");
-    group
-        .sample_size(30)
-        .warm_up_time(Duration::from_secs(2))
-        .measurement_time(Duration::from_secs(20));
-
+fn engine(runner: &mut Runner) {
+    let input = SignInput::with_context(vec![0x5a; 32], b"qoesign-bench".to_vec());
     let scheme = threshold_mldsa::scheme(ParameterSet::MlDsa65);
-    if let Some(mut shares) = threshold_keygen(scheme.as_ref(), 3, 5) {
-        let mut attempts = Attempts::default();
-        group.bench_function(BenchmarkId::new("bare", "3-of-5"), |b| {
-            b.iter(|| {
-                let session = threshold_sign(scheme.as_ref(), &mut shares, &[0, 1, 2], &input);
-                attempts.add(session.as_ref().map(|s| s.signed.attempts));
-                black_box(session)
-            })
-        });
-        attempts.report("bare/3-of-5");
-    }
-
-    let registry = Arc::new(Registry::builtin());
-    for (user, id) in [(false, "3-of-5"), (true, "user-and-3-of-5")] {
-        let Ok(dir) = tempfile::tempdir() else {
-            eprintln!("skipping coordinator/{id}: no temporary directory");
-            continue;
-        };
-        let policy = match policy(user) {
-            Ok(policy) => policy,
-            Err(e) => {
-                eprintln!("skipping coordinator/{id}: {e}");
-                continue;
+    let bare = row("bare", Quorum::new(3, 5, false), "simulator");
+    if runner.selected(&bare) {
+        match threshold::keygen(scheme.as_ref(), Quorum::new(3, 5, false)) {
+            Ok(mut shares) => {
+                let mut stats = SignStats::default();
+                let mut failure = None;
+                runner.measure(&bare, || {
+                    match threshold::sign(scheme.as_ref(), &mut shares, &[0, 1, 2], &input) {
+                        Ok(session) => stats.add(&session),
+                        Err(e) => failure = Some(e),
+                    }
+                });
+                match failure {
+                    Some(e) => runner.failure(bare.id(), format!("signing failed: {e}")),
+                    None => runner.protocol(&bare, stats.protocol()),
+                }
             }
-        };
-        let passphrase = Passphrase::new(Zeroizing::new("bench".to_owned()));
-        let owners: &[&str] = if user { &["alice"] } else { &[] };
-        let started = LocalCluster::start(
-            dir.path(),
-            Some(&policy),
-            owners,
-            &passphrase,
-            &registry,
-            LocalOptions::default(),
-        );
-        let mut cluster = match started {
-            Ok(cluster) => cluster,
-            Err(e) => {
-                eprintln!("skipping coordinator/{id}: {e}");
-                continue;
-            }
-        };
-        let credential = match cluster.coordinator.keygen("alice", "ml-dsa-65") {
-            Ok(credential) => credential,
-            Err(e) => {
-                eprintln!("skipping coordinator/{id}: {e}");
-                continue;
-            }
-        };
-        let mut attempts = Attempts::default();
-        group.bench_function(BenchmarkId::new("coordinator", id), |b| {
-            b.iter(|| {
-                let report = cluster.coordinator.sign(&credential, &input).ok();
-                attempts.add(report.as_ref().map(|r| r.attempts));
-                black_box(report)
-            })
-        });
-        attempts.report(&format!("coordinator/{id}"));
-        cluster.stop();
-    }
-    group.finish();
-}
-
-/// Protocol attempts over every measured signature: threshold ML-DSA restarts at random, so
-/// time per signature compares only together with attempts per signature.
-#[derive(Default)]
-struct Attempts {
-    signatures: u64,
-    attempts: u64,
-    failed: u64,
-}
-
-impl Attempts {
-    fn add(&mut self, attempts: Option<u32>) {
-        match attempts {
-            Some(n) => {
-                self.signatures += 1;
-                self.attempts += u64::from(n);
-            }
-            None => self.failed += 1,
+            Err(e) => runner.failure(bare.id(), format!("key generation failed: {e}")),
         }
     }
-
-    fn report(&self, id: &str) {
-        #[expect(clippy::cast_precision_loss, reason = "a mean for a human reader")]
-        let mean = self.attempts as f64 / self.signatures.max(1) as f64;
-        eprintln!(
-            "{id}: {} signatures, {mean:.3} attempts per signature, {} without a signature",
-            self.signatures, self.failed
-        );
+    let registry = Arc::new(Registry::builtin());
+    for user in [false, true] {
+        let row = row("coordinator", Quorum::new(3, 5, user), "qoesign-engine");
+        if !runner.selected(&row) {
+            continue;
+        }
+        if let Err(e) = coordinator(runner, &row, &registry, &input) {
+            runner.failure(row.id(), e);
+        }
     }
 }
 
-criterion_group!(benches, engine);
-criterion_main!(benches);
+/// Starts a local cluster of five providers (and the device), creates one credential and
+/// benchmarks its signatures.
+fn coordinator(
+    runner: &mut Runner,
+    row: &Row,
+    registry: &Arc<Registry>,
+    input: &SignInput,
+) -> Result<(), String> {
+    let user = row.quorum.is_some_and(|q| q.user);
+    let dir = tempfile::tempdir().map_err(|e| format!("no temporary directory: {e}"))?;
+    let policy = policy(user).map_err(|e| e.to_string())?;
+    let passphrase = Passphrase::new(Zeroizing::new("bench".to_owned()));
+    let owners: &[&str] = if user { &["alice"] } else { &[] };
+    let mut cluster = LocalCluster::start(
+        dir.path(),
+        Some(&policy),
+        owners,
+        &passphrase,
+        registry,
+        LocalOptions::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    let result = (|| {
+        let credential = cluster
+            .coordinator
+            .keygen("alice", "ml-dsa-65")
+            .map_err(|e| format!("key generation failed: {e}"))?;
+        let first = cluster
+            .coordinator
+            .sign(&credential, input)
+            .map_err(|e| format!("signing failed: {e}"))?;
+        let scheme = threshold_mldsa::scheme(ParameterSet::MlDsa65);
+        qoesign_benches::check::verify(
+            scheme.as_ref(),
+            &credential.public_key,
+            input,
+            &first.signature,
+        )
+        .map_err(|e| format!("the signature does not verify: {e}"))?;
+        let (mut signatures, mut attempts, mut failure) = (0u64, 0u64, None);
+        runner.measure(row, || match cluster.coordinator.sign(&credential, input) {
+            Ok(report) => {
+                signatures += 1;
+                attempts += u64::from(report.attempts);
+            }
+            Err(e) => failure = Some(e.to_string()),
+        });
+        if let Some(e) = failure {
+            return Err(format!("signing failed: {e}"));
+        }
+        #[expect(clippy::cast_precision_loss, reason = "a mean for a human reader")]
+        let mean = attempts as f64 / signatures.max(1) as f64;
+        runner.protocol(
+            row,
+            Protocol {
+                signatures,
+                attempts: mean,
+                ..Protocol::default()
+            },
+        );
+        Ok(())
+    })();
+    cluster.stop();
+    result
+}

@@ -141,7 +141,12 @@ impl Row {
     }
 }
 
-fn workspace_root() -> Result<PathBuf> {
+/// The workspace's root directory (the parent of this crate's).
+///
+/// # Errors
+///
+/// Fails only if the crate has no parent directory.
+pub(crate) fn workspace_root() -> Result<PathBuf> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let root = manifest
         .parent()

@@ -9,12 +9,14 @@
 //!   `vectors/data` and of the shared collection `../shared/vectors` when it exists, run
 //!   against qoesign's schemes, one row per file and test group (see `kat.rs`).
 //!
-//! The benchmark report (`bench`) joins when its issue lands.
+//! - `bench [--quick] [--filter REGEX]`: the criterion benchmarks of `benches/`, and a report
+//!   of them in `target/bench/` (`report.md`, `report.json`, `latency.svg`; see `bench.rs`).
 
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
+mod bench;
 mod kat;
 
 /// The README's one test command, without the leading `cargo`.
@@ -25,6 +27,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("kat") => kat::kat(args.get(1..).unwrap_or_default()),
+        Some("bench") => bench::bench(args.get(1..).unwrap_or_default()),
         Some(other) => Err(anyhow::anyhow!("unknown task `{other}`\n\n{USAGE}")),
         None => {
             eprintln!("{USAGE}");
@@ -42,7 +45,10 @@ fn main() -> ExitCode {
 
 const USAGE: &str = "usage: cargo xtask <task>\n\ntasks:\n  ci    fmt check, clippy -D warnings, \
                      docs -D warnings, the README test command, kat\n  kat   run every \
-                     known-answer vector file, one row per file and test group (--json for JSON)";
+                     known-answer vector file, one row per file and test group (--json for JSON)\n  bench \
+                     run the benchmarks and write target/bench/report.{md,json} and \
+                     latency.svg\n        (--quick: every benchmark once; --filter REGEX: \
+                     only matching ids)";
 
 fn ci() -> Result<()> {
     cargo(&["fmt", "--all", "--check"], &[])?;

@@ -1,0 +1,169 @@
+//! `cargo xtask bench [--quick] [--filter REGEX]`: runs the criterion benchmarks of
+//! `benches/` and writes `target/bench/report.md`, `report.json` and `latency.svg`, then prints
+//! the Markdown report.
+//!
+//! A full run builds the bench binaries in the release profile and lets criterion measure
+//! every benchmark (the runner in `qoesign-benches` takes three samples itself where one
+//! iteration takes two seconds or more); it takes about half an hour on two cores, most of it
+//! in threshold ECDSA key generations. `--quick` builds them in the test profile (sharing the
+//! build of `cargo test`) and runs every benchmark once: it proves they build and run, and
+//! asserts nothing about time. `--filter REGEX` runs only the benchmarks whose id
+//! (`group/function`, e.g. `threshold/ml-dsa-65/sign/3-of-5`) matches.
+//!
+//! The task fails when a bench binary fails, a signature does not verify by a standard
+//! verifier, or a selected benchmark has no result; the report is written all the same.
+
+mod chart;
+mod machine;
+mod report;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use qoesign_benches::record::OUT_DIR_VAR;
+use qoesign_benches::runner::{FILTER_VAR, QUICK_VAR};
+
+use crate::kat::workspace_root;
+use machine::{Machine, Quiet, Snapshot};
+
+/// The criterion bench binaries the report reads, in the order they run. The migration
+/// benchmark is a throughput run of its own and is not part of the report.
+const BINARIES: [&str; 3] = ["single", "threshold", "engine"];
+
+const USAGE: &str = "usage: cargo xtask bench [--quick] [--filter REGEX]";
+
+struct Args {
+    quick: bool,
+    filter: Option<String>,
+}
+
+fn parse(args: &[String]) -> Result<Args> {
+    let mut parsed = Args {
+        quick: false,
+        filter: None,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => parsed.quick = true,
+            "--filter" => {
+                let Some(regex) = args.next() else {
+                    bail!("--filter needs a regular expression\n{USAGE}");
+                };
+                parsed.filter = Some(regex.clone());
+            }
+            other => match other.strip_prefix("--filter=") {
+                Some(regex) => parsed.filter = Some(regex.to_owned()),
+                None => bail!("unknown argument `{other}`\n{USAGE}"),
+            },
+        }
+    }
+    Ok(parsed)
+}
+
+/// Runs the task; `args` are the arguments after `bench`.
+pub(crate) fn bench(args: &[String]) -> Result<()> {
+    let parsed = parse(args)?;
+    let root = workspace_root()?;
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let out = target.join("bench");
+    let raw = out.join("raw");
+    let criterion = out.join("criterion");
+    for dir in [&raw, &criterion] {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)
+                .with_context(|| format!("cannot clear {}", dir.display()))?;
+        }
+    }
+    std::fs::create_dir_all(&raw).with_context(|| format!("cannot create {}", raw.display()))?;
+
+    let mut cargo_args: Vec<&str> = vec![
+        if parsed.quick { "test" } else { "bench" },
+        "-p",
+        "qoesign-benches",
+    ];
+    for binary in BINARIES {
+        cargo_args.extend(["--bench", binary]);
+    }
+    let mut build = cargo_args.clone();
+    build.push("--no-run");
+    let status = cargo(&root, &build, &[])?;
+    if !status {
+        bail!("the bench binaries do not build");
+    }
+
+    let machine = Machine::describe();
+    let start = Snapshot::take();
+    let clock = Instant::now();
+    let mut env: Vec<(&str, &Path)> = vec![(OUT_DIR_VAR, &raw), ("CRITERION_HOME", &criterion)];
+    let filter = parsed.filter.clone().unwrap_or_default();
+    let filter_path = PathBuf::from(&filter);
+    env.push((FILTER_VAR, &filter_path));
+    let quick_flag = PathBuf::from(if parsed.quick { "1" } else { "0" });
+    env.push((QUICK_VAR, &quick_flag));
+    cargo_args.push("--no-fail-fast");
+    let ran = cargo(&root, &cargo_args, &env)?;
+    let seconds = clock.elapsed().as_secs_f64();
+    let quiet = Quiet::between(start, Snapshot::take(), seconds);
+
+    let mut command = String::from("cargo xtask bench");
+    if parsed.quick {
+        command.push_str(" --quick");
+    }
+    if let Some(filter) = &parsed.filter {
+        command.push_str(&format!(" --filter '{filter}'"));
+    }
+    let report = report::build(report::Inputs {
+        raw: &raw,
+        criterion: &criterion,
+        binaries: &BINARIES,
+        quick: parsed.quick,
+        command,
+        machine,
+        quiet,
+        seconds,
+    })?;
+    let markdown = report.markdown();
+    let json = serde_json::to_string_pretty(&report).context("cannot write the JSON report")?;
+    let write = |name: &str, text: &str| {
+        let path = out.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+    };
+    write("report.md", &markdown)?;
+    write("report.json", &json)?;
+    let svg = out.join("latency.svg");
+    chart::draw(&report, &svg)?;
+    println!("{markdown}");
+    eprintln!(
+        "xtask: wrote {}, {} and {}",
+        out.join("report.md").display(),
+        out.join("report.json").display(),
+        svg.display()
+    );
+    if !ran {
+        bail!("a bench binary failed (see its output above)");
+    }
+    if !report.failures.is_empty() {
+        bail!(
+            "{} benchmark failure(s), listed at the end of the report",
+            report.failures.len()
+        );
+    }
+    Ok(())
+}
+
+/// Runs cargo in `root` and says whether it succeeded.
+fn cargo(root: &Path, args: &[&str], env: &[(&str, &Path)]) -> Result<bool> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    eprintln!("xtask: cargo {}", args.join(" "));
+    let status = Command::new(&cargo)
+        .current_dir(root)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_os_str())))
+        .status()
+        .with_context(|| format!("cannot run {cargo}"))?;
+    Ok(status.success())
+}
