@@ -118,10 +118,7 @@ fn supported(scheme: &dyn Scheme, quorum: Quorum) -> Result<(), String> {
         threshold: quorum.signers(),
         required: quorum.device(),
     };
-    scheme
-        .keygen(&params)
-        .map(drop)
-        .map_err(|e| format!("unsupported: {e}"))
+    scheme.keygen(&params).map(drop).map_err(|e| e.to_string())
 }
 
 fn sign(

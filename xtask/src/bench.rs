@@ -10,6 +10,9 @@
 //! asserts nothing about time. `--filter REGEX` runs only the benchmarks whose id
 //! (`group/function`, e.g. `threshold/ml-dsa-65/sign/3-of-5`) matches.
 //!
+//! `--render` rebuilds the three files from the last run's records (`target/bench/raw`) without
+//! running anything, for example after a change to the report's layout.
+//!
 //! The task fails when a bench binary fails, a signature does not verify by a standard
 //! verifier, or a selected benchmark has no result; the report is written all the same.
 
@@ -24,6 +27,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use qoesign_benches::record::OUT_DIR_VAR;
 use qoesign_benches::runner::{FILTER_VAR, QUICK_VAR};
+use serde::{Deserialize, Serialize};
 
 use crate::kat::workspace_root;
 use machine::{Machine, Quiet, Snapshot};
@@ -32,22 +36,38 @@ use machine::{Machine, Quiet, Snapshot};
 /// benchmark is a throughput run of its own and is not part of the report.
 const BINARIES: [&str; 3] = ["single", "threshold", "engine"];
 
-const USAGE: &str = "usage: cargo xtask bench [--quick] [--filter REGEX]";
+const USAGE: &str = "usage: cargo xtask bench [--quick] [--filter REGEX] | --render";
 
 struct Args {
     quick: bool,
     filter: Option<String>,
+    render: bool,
+}
+
+/// What a run knows about itself besides the records: kept in `raw/run.json` so that
+/// `--render` can rebuild the report.
+#[derive(Serialize, Deserialize)]
+struct Run {
+    command: String,
+    quick: bool,
+    machine: Machine,
+    quiet: Quiet,
+    seconds: f64,
+    /// Whether every bench binary exited successfully.
+    binaries_ok: bool,
 }
 
 fn parse(args: &[String]) -> Result<Args> {
     let mut parsed = Args {
         quick: false,
         filter: None,
+        render: false,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => parsed.quick = true,
+            "--render" => parsed.render = true,
             "--filter" => {
                 let Some(regex) = args.next() else {
                     bail!("--filter needs a regular expression\n{USAGE}");
@@ -59,6 +79,9 @@ fn parse(args: &[String]) -> Result<Args> {
                 None => bail!("unknown argument `{other}`\n{USAGE}"),
             },
         }
+    }
+    if parsed.render && (parsed.quick || parsed.filter.is_some()) {
+        bail!("--render takes no other flag: it renders the last run as it was\n{USAGE}");
     }
     Ok(parsed)
 }
@@ -72,6 +95,14 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     let out = target.join("bench");
     let raw = out.join("raw");
     let criterion = out.join("criterion");
+    let run_file = raw.join("run.json");
+    if parsed.render {
+        let text = std::fs::read_to_string(&run_file)
+            .with_context(|| format!("cannot read {} (has a run finished?)", run_file.display()))?;
+        let run: Run = serde_json::from_str(&text)
+            .with_context(|| format!("{} does not parse", run_file.display()))?;
+        return render(run, &out, &raw, &criterion);
+    }
     for dir in [&raw, &criterion] {
         if dir.exists() {
             std::fs::remove_dir_all(dir)
@@ -116,15 +147,33 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     if let Some(filter) = &parsed.filter {
         command.push_str(&format!(" --filter '{filter}'"));
     }
-    let report = report::build(report::Inputs {
-        raw: &raw,
-        criterion: &criterion,
-        binaries: &BINARIES,
-        quick: parsed.quick,
+    let run = Run {
         command,
+        quick: parsed.quick,
         machine,
         quiet,
         seconds,
+        binaries_ok: ran,
+    };
+    let text = serde_json::to_string_pretty(&run).context("cannot write the run's summary")?;
+    std::fs::write(&run_file, text)
+        .with_context(|| format!("cannot write {}", run_file.display()))?;
+    render(run, &out, &raw, &criterion)
+}
+
+/// Builds the report of `run` from the records in `raw` and criterion's output, writes the
+/// three files into `out` and prints the Markdown.
+fn render(run: Run, out: &Path, raw: &Path, criterion: &Path) -> Result<()> {
+    let binaries_ok = run.binaries_ok;
+    let report = report::build(report::Inputs {
+        raw,
+        criterion,
+        binaries: &BINARIES,
+        quick: run.quick,
+        command: run.command,
+        machine: run.machine,
+        quiet: run.quiet,
+        seconds: run.seconds,
     })?;
     let markdown = report.markdown();
     let json = serde_json::to_string_pretty(&report).context("cannot write the JSON report")?;
@@ -143,7 +192,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
         out.join("report.json").display(),
         svg.display()
     );
-    if !ran {
+    if !binaries_ok {
         bail!("a bench binary failed (see its output above)");
     }
     if !report.failures.is_empty() {
@@ -166,4 +215,34 @@ fn cargo(root: &Path, args: &[&str], env: &[(&str, &Path)]) -> Result<bool> {
         .status()
         .with_context(|| format!("cannot run {cargo}"))?;
     Ok(status.success())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn flags_parse_in_both_forms() {
+        let parsed = parse(&args(&["--quick", "--filter", "^single/"])).unwrap();
+        assert!(parsed.quick);
+        assert_eq!(parsed.filter.as_deref(), Some("^single/"));
+        let parsed = parse(&args(&["--filter=ecdsa"])).unwrap();
+        assert!(!parsed.quick);
+        assert_eq!(parsed.filter.as_deref(), Some("ecdsa"));
+    }
+
+    #[test]
+    fn bad_arguments_are_named() {
+        let error = parse(&args(&["--fast"])).err().unwrap().to_string();
+        assert!(error.contains("unknown argument `--fast`"), "{error}");
+        let error = parse(&args(&["--filter"])).err().unwrap().to_string();
+        assert!(
+            error.contains("--filter needs a regular expression"),
+            "{error}"
+        );
+    }
 }

@@ -4,7 +4,7 @@
 //!
 //! - `ci`: the gates `.ci/run` applies, in the same order: `cargo fmt --check`, clippy on all
 //!   targets with warnings denied, the documentation with warnings denied, the test command of
-//!   the README, then `kat`. Run it before pushing to see what CI will say.
+//!   the README, then `kat`, then `bench --quick`. Run it before pushing to see what CI will say.
 //! - `kat [--json]`: every known-answer vector file (NIST ACVP ML-DSA, Wycheproof ECDSA) of
 //!   `vectors/data` and of the shared collection `../shared/vectors` when it exists, run
 //!   against qoesign's schemes, one row per file and test group (see `kat.rs`).
@@ -44,7 +44,8 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str = "usage: cargo xtask <task>\n\ntasks:\n  ci    fmt check, clippy -D warnings, \
-                     docs -D warnings, the README test command, kat\n  kat   run every \
+                     docs -D warnings, the README test command, kat, \
+                     bench --quick\n  kat   run every \
                      known-answer vector file, one row per file and test group (--json for JSON)\n  bench \
                      run the benchmarks and write target/bench/report.{md,json} and \
                      latency.svg\n        (--quick: every benchmark once; --filter REGEX: \
@@ -68,7 +69,8 @@ fn ci() -> Result<()> {
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     cargo(TEST_COMMAND, &[])?;
-    kat::kat(&[])
+    kat::kat(&[])?;
+    bench::bench(&["--quick".to_owned()])
 }
 
 fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<()> {

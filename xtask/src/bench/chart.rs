@@ -85,7 +85,12 @@ pub(crate) fn draw(report: &Report, path: &Path) -> Result<()> {
         .y_labels(bars.len())
         .y_label_formatter(&|v| match v {
             SegmentValue::CenterOf(i) => labels
-                .get(usize::try_from(count - 1 - *i).unwrap_or(usize::MAX))
+                .get(
+                    count
+                        .checked_sub(1 + *i)
+                        .and_then(|i| usize::try_from(i).ok())
+                        .unwrap_or(usize::MAX),
+                )
                 .cloned()
                 .unwrap_or_default(),
             _ => String::new(),

@@ -3,10 +3,10 @@
 
 use std::process::Command;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The machine and toolchain a run measured on.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Machine {
     /// The processor's model name (`/proc/cpuinfo`).
     pub(crate) cpu: String,
@@ -79,7 +79,7 @@ impl Snapshot {
 }
 
 /// How quiet the machine was during a run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Quiet {
     /// Load averages (1, 5, 15 minutes) when the benchmarks started.
     pub(crate) load_start: Option<[f64; 3]>,
@@ -177,4 +177,47 @@ fn own_ticks() -> Option<u64> {
 )]
 fn ticks_to_seconds(ticks: u64) -> f64 {
     ticks as f64 / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(load: f64, busy: u64, ours: u64) -> Snapshot {
+        Snapshot {
+            load: Some([load, load, load]),
+            busy: Some(busy),
+            ours: Some(ours),
+        }
+    }
+
+    #[test]
+    fn a_quiet_run_is_not_flagged() {
+        let quiet = Quiet::between(snapshot(0.1, 1000, 500), snapshot(2.0, 3000, 2490), 10.0);
+        assert!(!quiet.noisy, "{:?}", quiet.reasons);
+        assert_eq!(quiet.other_cpu, Some(0.1 / 10.0));
+    }
+
+    #[test]
+    fn a_busy_start_or_other_processes_flag_the_run() {
+        let busy_start = Quiet::between(snapshot(1.5, 0, 0), snapshot(2.0, 0, 0), 10.0);
+        assert!(busy_start.noisy);
+        assert!(
+            busy_start.reasons[0].contains("1.50"),
+            "{:?}",
+            busy_start.reasons
+        );
+        // 300 ticks (3 s) of someone else's CPU over 10 s: 0.3 of a core.
+        let shared = Quiet::between(snapshot(0.0, 0, 0), snapshot(0.0, 1300, 1000), 10.0);
+        assert!(shared.noisy);
+        assert_eq!(shared.other_cpu, Some(0.3));
+    }
+
+    #[test]
+    fn this_machine_describes_itself() {
+        let machine = Machine::describe();
+        assert!(machine.cores >= 1);
+        assert!(machine.rustc.starts_with("rustc "), "{}", machine.rustc);
+        assert!(machine.date.ends_with('Z'), "{}", machine.date);
+    }
 }

@@ -43,6 +43,9 @@ pub(crate) struct Measured {
     pub(crate) samples: usize,
     /// Median time per iteration, in nanoseconds.
     pub(crate) median_ns: Option<f64>,
+    /// Mean time per iteration over the samples (criterion's samples of one row all run the
+    /// same number of iterations or grow linearly; either way this is the samples' mean).
+    pub(crate) mean_ns: Option<f64>,
     /// Fastest sample's time per iteration.
     pub(crate) min_ns: Option<f64>,
     /// Slowest sample's time per iteration.
@@ -224,6 +227,7 @@ pub(crate) fn build(inputs: Inputs<'_>) -> Result<Report> {
                             source: Source::None,
                             samples: 0,
                             median_ns: None,
+                            mean_ns: None,
                             min_ns: None,
                             max_ns: None,
                             protocol: None,
@@ -257,6 +261,9 @@ pub(crate) fn build(inputs: Inputs<'_>) -> Result<Report> {
         m.samples = samples.len();
         if let Some((median, min, max)) = summary(samples) {
             (m.median_ns, m.min_ns, m.max_ns) = (Some(median), Some(min), Some(max));
+            #[expect(clippy::cast_precision_loss, reason = "a sample count")]
+            let mean = samples.iter().sum::<f64>() / samples.len() as f64;
+            m.mean_ns = Some(mean);
         }
         m.protocol = protocols.remove(&m.id);
         m.skipped = skipped.remove(&m.id);
@@ -340,10 +347,7 @@ fn ratios(rows: &[Measured]) -> Vec<Ratio> {
         };
         let what = match (m.row.role, m.row.quorum) {
             (Role::Threshold, Some(q)) => format!("{} threshold {}", m.row.op, q.label()),
-            _ => match m.row.message {
-                Some(len) => format!("{} {len} B", m.row.op),
-                None => m.row.op.clone(),
-            },
+            _ => operation(m),
         };
         push(
             "pq-vs-classical",
@@ -374,10 +378,7 @@ fn ratios(rows: &[Measured]) -> Vec<Ratio> {
             .filter_map(|o| o.median_ns.map(|t| (t, o)))
             .min_by(|a, b| a.0.total_cmp(&b.0));
         if let Some((_, o)) = fastest {
-            let what = match m.row.message {
-                Some(len) => format!("{} {len} B", m.row.op),
-                None => m.row.op.clone(),
-            };
+            let what = operation(m);
             push(
                 "own-vs-fastest",
                 format!(
@@ -414,7 +415,7 @@ pub(crate) fn duration(ns: f64) -> String {
 
 fn cell_time(m: &Measured) -> (String, String) {
     if let Some(reason) = &m.skipped {
-        return (format!("skipped: {reason}"), String::new());
+        return ("—".to_owned(), format!("not run: {reason}"));
     }
     match (m.median_ns, m.min_ns, m.max_ns) {
         (Some(med), Some(min), Some(max)) if m.samples > 1 => (
@@ -499,7 +500,12 @@ impl Report {
             let _ = writeln!(md, "| Other processes' CPU | {other:.2} cores on average |");
         }
         let _ = writeln!(md, "| Noisy | {noisy} |");
-        let _ = writeln!(md, "| Duration | {:.0} s |\n", self.seconds);
+        let _ = writeln!(
+            md,
+            "| Duration | {} min {:02} s (running the benchmarks, without building them) |\n",
+            (self.seconds / 60.0).floor(),
+            (self.seconds % 60.0).round()
+        );
         let _ = writeln!(
             md,
             "Times are per operation: median, and the fastest and slowest sample. Threshold \
@@ -603,19 +609,25 @@ impl Report {
             md,
             "## Through the engine\n\nOne signature through the coordinator, the nodes, their \
              encrypted stores and the in-memory transport, against the bare scheme in the \
-             simulator with the same signers.\n"
+             simulator with the same signers. Attempts are random (threshold ML-DSA restarts \
+             until every party's response passes), so compare the mean time per attempt.\n"
         );
         let _ = writeln!(
             md,
-            "| Algorithm | Quorum | Path | Median | Min – max | Samples | Attempts |"
+            "| Algorithm | Quorum | Path | Median | Min – max | Samples | Attempts | Mean per \
+             attempt |"
         );
-        let _ = writeln!(md, "|---|---|---|---:|---|---:|---:|");
+        let _ = writeln!(md, "|---|---|---|---:|---|---:|---:|---:|");
         for m in rows {
             let (median, range) = cell_time(m);
             let (attempts, ..) = protocol_cells(m.protocol.as_ref());
+            let per_attempt = match (m.mean_ns, &m.protocol) {
+                (Some(mean), Some(p)) if p.attempts > 0.0 => duration(mean / p.attempts),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {median} | {range} | {} | {attempts} |",
+                "| {} | {} | {} | {median} | {range} | {} | {attempts} | {per_attempt} |",
                 m.row.algorithm,
                 m.row.quorum.map(|q| q.label()).unwrap_or_default(),
                 m.row.implementation,
@@ -660,18 +672,113 @@ impl Report {
         }
         let _ = writeln!(
             md,
-            "## Ratios\n\nMedian over median: threshold against single-party signing with the \
-             arithmetic it is built on (`p256`, qoesign's ML-DSA); post-quantum against ECDSA \
-             P-256 in the same role; qoesign's backends against the fastest other library.\n"
+            "## Ratios\n\nMedian over median; 2.00 × means twice as long. The JSON report lists \
+             each ratio with the two rows it divides.\n"
         );
-        let _ = writeln!(md, "| Comparison | Subject | Ratio |");
-        let _ = writeln!(md, "|---|---|---:|");
-        for r in &self.ratios {
+        let quorums: Vec<String> = QUORUM_LABELS.iter().map(|q| (*q).to_owned()).collect();
+        self.pivot(
+            md,
+            "### Threshold against single party\n\nThe same algorithm's single-party operation \
+             with the arithmetic the threshold scheme is built on (`p256` for ECDSA, qoesign's \
+             ML-DSA).\n",
+            |r| r.comparison == "threshold-vs-single",
+            &quorums,
+        );
+        let single_columns: Vec<String> = ["keygen", "sign 32 B", "sign 1 MiB", "verify 32 B"]
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect();
+        self.pivot(
+            md,
+            "### Post-quantum against ECDSA P-256, single party\n\nEach side's reference \
+             implementation (`p256` for ECDSA, qoesign for ML-DSA and composite, PQClean for the \
+             draft ML-DSA).\n",
+            |r| r.comparison == "pq-vs-classical" && !r.numerator.starts_with("threshold/"),
+            &single_columns,
+        );
+        self.pivot(
+            md,
+            "### Post-quantum against ECDSA P-256, threshold\n\nThe same quorum on both sides.\n",
+            |r| r.comparison == "pq-vs-classical" && r.numerator.starts_with("threshold/"),
+            &quorums,
+        );
+        let _ = writeln!(
+            md,
+            "### qoesign's backends against the fastest other library\n\nqoesign's ML-DSA \
+             against the fastest of `fips204`, RustCrypto `ml-dsa` and PQClean; `p256` (what \
+             qoesign's ECDSA uses) against `ring`.\n"
+        );
+        let _ = writeln!(md, "| Algorithm | Operation | Fastest other | Ratio |");
+        let _ = writeln!(md, "|---|---|---|---:|");
+        for r in self
+            .ratios
+            .iter()
+            .filter(|r| r.comparison == "own-vs-fastest")
+        {
+            let other = self
+                .find(&r.denominator)
+                .map(|m| m.row.implementation.as_str());
+            let Some(m) = self.find(&r.numerator) else {
+                continue;
+            };
             let _ = writeln!(
                 md,
-                "| {} | {} | {:.2} × |",
-                r.comparison, r.subject, r.ratio
+                "| {} | {} | {} | {} |",
+                m.row.algorithm,
+                operation(m),
+                other.unwrap_or_default(),
+                times(r.ratio)
             );
+        }
+        md.push('\n');
+    }
+
+    fn find(&self, id: &str) -> Option<&Measured> {
+        self.rows.iter().find(|m| m.id == id)
+    }
+
+    /// One table of the ratios `select` picks: a row per algorithm and operation, a column
+    /// per entry of `columns` (a quorum label, or an operation of a single-party row).
+    fn pivot(
+        &self,
+        md: &mut String,
+        title: &str,
+        select: impl Fn(&Ratio) -> bool,
+        columns: &[String],
+    ) {
+        let mut lines: Vec<(String, String, BTreeMap<String, f64>)> = Vec::new();
+        for r in self.ratios.iter().filter(|r| select(r)) {
+            let Some(m) = self.find(&r.numerator) else {
+                continue;
+            };
+            let (line_op, column) = match m.row.quorum {
+                Some(q) => (m.row.op.clone(), q.label()),
+                None => (String::new(), operation(m)),
+            };
+            let key = (m.row.algorithm.clone(), line_op);
+            match lines
+                .iter_mut()
+                .find(|(a, o, _)| (a, o) == (&key.0, &key.1))
+            {
+                Some((.., cells)) => {
+                    cells.insert(column, r.ratio);
+                }
+                None => lines.push((key.0, key.1, BTreeMap::from([(column, r.ratio)]))),
+            }
+        }
+        if lines.is_empty() {
+            return;
+        }
+        let _ = writeln!(md, "{title}");
+        let _ = writeln!(md, "| Algorithm | Operation | {} |", columns.join(" | "));
+        let _ = writeln!(md, "|---|---|{}", "---:|".repeat(columns.len()));
+        for (algorithm, op, cells) in lines {
+            let cells: Vec<String> = columns
+                .iter()
+                .map(|c| cells.get(c).map(|&r| times(r)).unwrap_or_default())
+                .collect();
+            let op = if op.is_empty() { "single party" } else { &op };
+            let _ = writeln!(md, "| {algorithm} | {op} | {} |", cells.join(" | "));
         }
         md.push('\n');
     }
@@ -688,6 +795,41 @@ impl Report {
     }
 }
 
+/// The quorum labels in the order the threshold benchmarks run them.
+const QUORUM_LABELS: [&str; 6] = [
+    "2-of-3",
+    "3-of-5",
+    "4-of-6",
+    "user+2-of-3",
+    "user+3-of-5",
+    "user+4-of-6",
+];
+
+/// A single-party row's operation with its message: `sign 32 B`.
+fn operation(m: &Measured) -> String {
+    match m.row.message {
+        Some(len) => format!("{} {}", m.row.op, message(Some(len))),
+        None => m.row.op.clone(),
+    }
+}
+
+/// A ratio to three significant digits, `12.3 ×`; below 0.001 as `1/N ×`.
+fn times(ratio: f64) -> String {
+    if ratio > 0.0 && ratio < 0.001 {
+        return format!("1/{:.0} ×", 1.0 / ratio);
+    }
+    let digits = if ratio >= 100.0 {
+        0
+    } else if ratio >= 10.0 {
+        1
+    } else if ratio >= 0.1 {
+        2
+    } else {
+        3
+    };
+    format!("{ratio:.digits$} ×")
+}
+
 fn protocol_cells(protocol: Option<&Protocol>) -> (String, String, String) {
     let Some(p) = protocol else {
         return Default::default();
@@ -698,4 +840,180 @@ fn protocol_cells(protocol: Option<&Protocol>) -> (String, String, String) {
         _ => String::new(),
     };
     (format!("{:.2}", p.attempts), rounds, sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use qoesign_benches::record::{Quorum, Recorder};
+
+    use super::*;
+    use crate::bench::machine::Snapshot;
+
+    fn row(group: &str, function: &str, role: Role, implementation: &str) -> Row {
+        let algorithm = group.split('/').nth(1).unwrap_or_default().to_owned();
+        let family = if algorithm == "ecdsa-p256" {
+            Family::Classical
+        } else {
+            Family::PostQuantum
+        };
+        Row {
+            group: group.to_owned(),
+            function: function.to_owned(),
+            family,
+            algorithm,
+            role,
+            op: function.split('/').next().unwrap_or_default().to_owned(),
+            implementation: implementation.to_owned(),
+            quorum: (role == Role::Threshold).then_some(Quorum {
+                t: 2,
+                n: 3,
+                user: false,
+            }),
+            message: function.contains("sign").then_some(32),
+        }
+    }
+
+    /// A fresh directory under the system's temporary directory.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("qoesign-xtask-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn summary_takes_the_median_and_the_extremes() {
+        assert_eq!(summary(&[3.0, 1.0, 2.0]), Some((2.0, 1.0, 3.0)));
+        assert_eq!(summary(&[4.0, 1.0, 2.0, 3.0]), Some((2.5, 1.0, 4.0)));
+        assert_eq!(summary(&[]), None);
+    }
+
+    #[test]
+    fn durations_read_in_their_unit() {
+        assert_eq!(duration(512.0), "512 ns");
+        assert_eq!(duration(15_500.0), "15.5 µs");
+        assert_eq!(duration(2_345_678.0), "2.35 ms");
+        assert_eq!(duration(45e9), "45.0 s");
+    }
+
+    #[test]
+    fn a_report_joins_records_criterion_samples_and_ratios() {
+        let raw = scratch("raw");
+        let criterion = scratch("criterion");
+        let single_ecdsa = row("single/ecdsa-p256", "sign/32/p256", Role::Single, "p256");
+        let ours = row(
+            "single/ml-dsa-65",
+            "sign/32/qoesign",
+            Role::Single,
+            "qoesign",
+        );
+        let fips = row(
+            "single/ml-dsa-65",
+            "sign/32/fips204",
+            Role::Single,
+            "fips204",
+        );
+        let rc = row("single/ml-dsa-65", "sign/32/ml-dsa", Role::Single, "ml-dsa");
+        let threshold = row("threshold/ml-dsa-65", "sign/2-of-3", Role::Threshold, "t");
+        let lost = row("threshold/ml-dsa-65", "keygen/2-of-3", Role::Threshold, "t");
+        let mut out = Recorder::create(Some(&raw), "single").unwrap();
+        for r in [&single_ecdsa, &ours, &fips, &rc, &threshold, &lost] {
+            out.write(&Record::Row(r.clone())).unwrap();
+        }
+        let samples = |id: String, ns: Vec<u64>| Record::Samples { id, ns };
+        out.write(&samples(single_ecdsa.id(), vec![100, 300, 200]))
+            .unwrap();
+        out.write(&samples(fips.id(), vec![1_000])).unwrap();
+        out.write(&samples(rc.id(), vec![800, 900])).unwrap();
+        out.write(&samples(threshold.id(), vec![12_000])).unwrap();
+        out.write(&Record::Protocol {
+            id: threshold.id(),
+            protocol: Protocol {
+                signatures: 4,
+                attempts: 1.5,
+                rounds: Some(4.5),
+                sent_mean: Some(1000.0),
+                sent_max: Some(1200.0),
+            },
+        })
+        .unwrap();
+        // qoesign's row is measured by criterion: 2 iterations in 3000 ns, 4 in 4000 ns.
+        let dir = criterion
+            .join("single_ml-dsa-65")
+            .join("sign_32_qoesign")
+            .join("new");
+        std::fs::create_dir_all(&dir).unwrap();
+        let benchmark = format!("{{\"full_id\":\"{}\",\"other\":1}}", ours.id());
+        std::fs::write(dir.join("benchmark.json"), benchmark).unwrap();
+        let sample = "{\"sampling_mode\":\"Flat\",\"iters\":[2.0,4.0],\"times\":[3000.0,4000.0]}";
+        std::fs::write(dir.join("sample.json"), sample).unwrap();
+
+        let snapshot = Snapshot::take();
+        let report = build(Inputs {
+            raw: &raw,
+            criterion: &criterion,
+            binaries: &["single", "missing"],
+            quick: false,
+            command: "cargo xtask bench".to_owned(),
+            machine: Machine::describe(),
+            quiet: Quiet::between(snapshot, snapshot, 1.0),
+            seconds: 1.0,
+        })
+        .unwrap();
+        let find = |id: String| report.rows.iter().find(|m| m.id == id).unwrap();
+        let ecdsa = find(single_ecdsa.id());
+        assert_eq!((ecdsa.source, ecdsa.samples), (Source::Runner, 3));
+        assert_eq!(
+            (ecdsa.median_ns, ecdsa.min_ns, ecdsa.max_ns),
+            (Some(200.0), Some(100.0), Some(300.0))
+        );
+        let own = find(ours.id());
+        assert_eq!(
+            (own.source, own.median_ns),
+            (Source::Criterion, Some(1250.0))
+        );
+        assert_eq!(find(threshold.id()).protocol.map(|p| p.signatures), Some(4));
+
+        let ratio = |comparison: &str| {
+            report
+                .ratios
+                .iter()
+                .filter(|r| r.comparison == comparison)
+                .map(|r| (r.numerator.clone(), r.denominator.clone(), r.ratio))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ratio("threshold-vs-single"),
+            [(threshold.id(), ours.id(), 12_000.0 / 1250.0)]
+        );
+        assert_eq!(
+            ratio("own-vs-fastest"),
+            [(ours.id(), rc.id(), 1250.0 / 850.0)]
+        );
+        assert!(ratio("pq-vs-classical").contains(&(ours.id(), single_ecdsa.id(), 1250.0 / 200.0)));
+
+        // The key generation row was announced but never measured; the second binary wrote
+        // nothing: both are failures, named.
+        let failed: Vec<&str> = report.failures.iter().map(|f| f.id.as_str()).collect();
+        assert!(failed.contains(&lost.id().as_str()), "{failed:?}");
+        assert!(failed.contains(&"bench binary `missing`"), "{failed:?}");
+
+        let markdown = report.markdown();
+        assert!(
+            markdown
+                .contains("| ml-dsa-65 | sign | 32 B | qoesign | 1.25 µs | 1.00 µs – 1.50 µs | 2 |")
+        );
+        assert!(markdown.contains(
+            "| ml-dsa-65 | 2-of-3 | sign | 12.0 µs | one sample | 1 | 1.50 | 4.5 | 1000 / 1200 |"
+        ));
+        let json: serde_json::Value = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["version"], REPORT_VERSION);
+        assert_eq!(json["rows"][1]["median_ns"], 1250.0);
+        assert_eq!(json["rows"][1]["implementation"], "qoesign");
+
+        let _ = std::fs::remove_dir_all(&raw);
+        let _ = std::fs::remove_dir_all(&criterion);
+    }
 }
