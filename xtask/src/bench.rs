@@ -126,6 +126,9 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
         bail!("the bench binaries do not build");
     }
 
+    if !parsed.quick {
+        machine::settle();
+    }
     let machine = Machine::describe();
     let start = Snapshot::take();
     let clock = Instant::now();

@@ -2,6 +2,7 @@
 //! the benchmarks.
 
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -133,6 +134,24 @@ impl Quiet {
             noisy: !reasons.is_empty(),
             reasons,
         }
+    }
+}
+
+/// The longest [`settle`] waits.
+const SETTLE_AT_MOST: Duration = Duration::from_secs(180);
+
+/// Waits until the 1-minute load average is below [`NOISY_LOAD`] (building the bench binaries
+/// leaves it high for a minute or two), or [`SETTLE_AT_MOST`] has passed.
+pub(crate) fn settle() {
+    let start = Instant::now();
+    while let Some([one, ..]) = load_average() {
+        if one < NOISY_LOAD || start.elapsed() >= SETTLE_AT_MOST {
+            return;
+        }
+        eprintln!(
+            "xtask: waiting for the 1-minute load average ({one:.2}) to drop below {NOISY_LOAD}"
+        );
+        std::thread::sleep(Duration::from_secs(10));
     }
 }
 

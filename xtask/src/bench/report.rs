@@ -1002,8 +1002,9 @@ mod tests {
 
         let markdown = report.markdown();
         assert!(
-            markdown
-                .contains("| ml-dsa-65 | sign | 32 B | qoesign | 1.25 µs | 1.00 µs – 1.50 µs | 2 |")
+            markdown.contains(
+                "| ml-dsa-65 | sign | 32 B | qoesign | 1.25 µs | 1.00 µs – 1.50 µs | 2 |"
+            )
         );
         assert!(markdown.contains(
             "| ml-dsa-65 | 2-of-3 | sign | 12.0 µs | one sample | 1 | 1.50 | 4.5 | 1000 / 1200 |"
