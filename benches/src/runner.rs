@@ -49,7 +49,7 @@ pub struct Runner {
 #[derive(Debug, thiserror::Error)]
 pub enum RunnerError {
     /// The filter is not a regular expression.
-    #[error("{FILTER_VAR} is not a regular expression: {0}")]
+    #[error("the row filter ({FILTER_VAR}, `--filter`) is not a regular expression: {0}")]
     Filter(#[from] regex::Error),
     /// The record file cannot be written.
     #[error("cannot write the records to {OUT_DIR_VAR}: {0}")]
@@ -72,7 +72,7 @@ impl Runner {
         let benching = std::env::args().any(|a| a == "--bench");
         let quick = !benching || std::env::var(QUICK_VAR).is_ok_and(|v| v == "1");
         let filter = match std::env::var(FILTER_VAR) {
-            Ok(f) if !f.is_empty() => Some(Regex::new(&f)?),
+            Ok(f) if !f.is_empty() => Some(filter(&f)?),
             _ => None,
         };
         let slow_samples = match std::env::var(SLOW_SAMPLES_VAR) {
@@ -225,6 +225,15 @@ impl Runner {
             self.failures += 1;
         }
     }
+}
+
+/// The row filter `text` stands for (a regular expression over [`Row::id`], unanchored).
+///
+/// # Errors
+///
+/// Returns [`RunnerError::Filter`] when `text` is not a regular expression.
+pub fn filter(text: &str) -> Result<Regex, RunnerError> {
+    Ok(Regex::new(text)?)
 }
 
 fn nanos(d: Duration) -> u64 {

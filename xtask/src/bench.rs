@@ -80,6 +80,11 @@ fn parse(args: &[String]) -> Result<Args> {
             },
         }
     }
+    if let Some(filter) = &parsed.filter
+        && let Err(e) = qoesign_benches::runner::filter(filter)
+    {
+        bail!("--filter {filter:?}: {e}\n{USAGE}");
+    }
     if parsed.render && (parsed.quick || parsed.filter.is_some()) {
         bail!("--render takes no other flag: it renders the last run as it was\n{USAGE}");
     }
@@ -178,6 +183,9 @@ fn render(run: Run, out: &Path, raw: &Path, criterion: &Path) -> Result<()> {
         quiet: run.quiet,
         seconds: run.seconds,
     })?;
+    if report.rows.is_empty() && report.failures.is_empty() {
+        bail!("no benchmark ran: does the filter match any id? (see report.json `rows[].id`)");
+    }
     let markdown = report.markdown();
     let json = serde_json::to_string_pretty(&report).context("cannot write the JSON report")?;
     let write = |name: &str, text: &str| {
@@ -247,5 +255,16 @@ mod tests {
             error.contains("--filter needs a regular expression"),
             "{error}"
         );
+        let error = parse(&args(&["--filter", "sign/("]))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("--filter \"sign/(\": "), "{error}");
+        assert!(error.contains("is not a regular expression"), "{error}");
+        let error = parse(&args(&["--render", "--quick"]))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("--render takes no other flag"), "{error}");
     }
 }
