@@ -359,6 +359,73 @@ pub fn halves(share: &KeyShare) -> Result<(KeyShare, KeyShare), SchemeError> {
     Ok((record.half(0)?, record.half(1)?))
 }
 
+/// A threshold composite share made of an ML-DSA share and an ECDSA share that one holder got
+/// from two separate key generations over the same committee: the share the composite key
+/// generation builds from the two key generations it runs. For a holder that already has
+/// both halves (a benchmark that has just generated them, for one).
+///
+/// # Errors
+///
+/// Returns [`SchemeError::WrongShare`] when `mldsa` is not a threshold share of the variant's
+/// ML-DSA level or `ecdsa` not a threshold ECDSA share, when the two differ in holder,
+/// committee, threshold or required holder, or when a half does not encode.
+pub fn join(variant: Variant, mldsa: &KeyShare, ecdsa: &KeyShare) -> Result<KeyShare, SchemeError> {
+    let expected = [
+        (mldsa, threshold_mldsa::scheme(variant.mldsa()).info().id),
+        (ecdsa, threshold_ecdsa::scheme().info().id),
+    ];
+    for (share, scheme) in expected {
+        if share.scheme() != scheme {
+            return Err(wrong_record(format!(
+                "a half of {} must be a {scheme} share, not {}",
+                variant.algorithm().id,
+                share.scheme()
+            )));
+        }
+    }
+    let same = mldsa.party() == ecdsa.party()
+        && mldsa.parties() == ecdsa.parties()
+        && mldsa.threshold() == ecdsa.threshold()
+        && mldsa.required() == ecdsa.required();
+    if !same {
+        return Err(wrong_record(
+            "the halves differ in holder, committee, threshold or required holder".to_owned(),
+        ));
+    }
+    let info = info(variant, SchemeKind::Threshold);
+    assemble(
+        info,
+        mldsa.party(),
+        mldsa.threshold(),
+        mldsa.required(),
+        mldsa,
+        ecdsa,
+    )
+    .map_err(wrong_record)
+}
+
+/// The composite share of `me` from its ML-DSA half `a` and ECDSA half `b`.
+fn assemble(
+    info: &'static SchemeInfo,
+    me: PartyId,
+    threshold: u16,
+    required: Option<PartyId>,
+    a: &KeyShare,
+    b: &KeyShare,
+) -> Result<KeyShare, String> {
+    let public_key = [a.public_key(), b.public_key()].concat();
+    let encode = |share: &KeyShare| share.to_bytes().map_err(|e| e.to_string());
+    let secret = HalvesRecord::seal(encode(a)?, encode(b)?)?;
+    let parties = a.parties().to_vec();
+    let share = KeyShare::new(info, me, parties, threshold, public_key, secret);
+    // Each half made the required holder necessary in its own way; the composite records it
+    // so signer sets without it are refused up front.
+    Ok(match required {
+        Some(device) => share.with_required(device),
+        None => share,
+    })
+}
+
 fn wrong_record(reason: String) -> SchemeError {
     SchemeError::WrongShare {
         scheme: "composite",
@@ -434,21 +501,7 @@ impl Scheme for Composite {
         let info = self.info;
         let (me, threshold, required) = (params.me, params.threshold, params.required);
         let combine = Box::new(move |a: KeyShare, b: KeyShare| {
-            let public_key = [a.public_key(), b.public_key()].concat();
-            let encode = |share: &KeyShare| share.to_bytes().map_err(|e| e.to_string());
-            let secret = HalvesRecord::seal(
-                encode(&a).map_err(ProtocolError::Internal)?,
-                encode(&b).map_err(ProtocolError::Internal)?,
-            )
-            .map_err(ProtocolError::Internal)?;
-            let parties = a.parties().to_vec();
-            let share = KeyShare::new(info, me, parties, threshold, public_key, secret);
-            // Each half made the required holder necessary in its own way; the composite
-            // records it so signer sets without it are refused up front.
-            Ok(match required {
-                Some(device) => share.with_required(device),
-                None => share,
-            })
+            assemble(info, me, threshold, required, &a, &b).map_err(ProtocolError::Internal)
         });
         let framing = Framing {
             info,

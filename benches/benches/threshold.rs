@@ -22,8 +22,11 @@
 //!
 //! A quick run (`cargo xtask bench --quick`) generates composite keys only at (2, 3) with and
 //! without the device: the larger ones cost minutes of threshold ECDSA key generation that
-//! the threshold ECDSA rows have just run, through the same code.
+//! the threshold ECDSA rows have just run, through the same code. Its composite signatures at
+//! the larger quorums use keys joined (`composite::join`, what the composite key generation
+//! does with its halves) from those threshold ECDSA keys and fresh threshold ML-DSA keys.
 
+use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -40,13 +43,17 @@ use qoesign_benches::{SESSION, check, input};
 
 fn main() -> ExitCode {
     Runner::main("threshold", |runner| {
+        let mut ecdsa_keys = EcdsaKeys::new();
         for set in ParameterSet::ALL {
-            scheme(runner, threshold_mldsa::scheme(set), Family::PostQuantum);
+            let scheme_of_set = threshold_mldsa::scheme(set);
+            scheme(runner, scheme_of_set, Family::PostQuantum, &mut ecdsa_keys);
         }
-        scheme(runner, threshold_ecdsa::scheme(), Family::Classical);
+        let ecdsa = threshold_ecdsa::scheme();
+        scheme(runner, ecdsa, Family::Classical, &mut ecdsa_keys);
         per_peer(runner);
         for variant in Variant::ALL {
-            scheme(runner, composite::threshold(variant), Family::PostQuantum);
+            let composite = composite::threshold(variant);
+            scheme(runner, composite, Family::PostQuantum, &mut ecdsa_keys);
         }
     })
 }
@@ -66,8 +73,11 @@ fn row(scheme: &dyn Scheme, family: Family, op: &str, quorum: Quorum) -> Row {
     }
 }
 
-fn scheme(runner: &mut Runner, scheme: Arc<dyn Scheme>, family: Family) {
-    let composite = Variant::of(scheme.info().algorithm.id).is_some();
+/// The threshold ECDSA keys of the run, by quorum, for a quick run's composite keys.
+type EcdsaKeys = BTreeMap<Quorum, Vec<KeyShare>>;
+
+fn scheme(runner: &mut Runner, scheme: Arc<dyn Scheme>, family: Family, ecdsa: &mut EcdsaKeys) {
+    let variant = Variant::of(scheme.info().algorithm.id);
     for quorum in QUORUMS {
         let keygen_row = row(scheme.as_ref(), family, "keygen", quorum);
         let sign_row = row(scheme.as_ref(), family, "sign", quorum);
@@ -79,10 +89,26 @@ fn scheme(runner: &mut Runner, scheme: Arc<dyn Scheme>, family: Family) {
             runner.skipped(&sign_row, reason);
             continue;
         }
-        if runner.quick() && composite && quorum.t > 2 {
-            let reason = "quick run: composite keys only at (2, 3)";
-            runner.skipped(&keygen_row, reason);
-            runner.skipped(&sign_row, reason);
+        if let Some(variant) = variant
+            && runner.quick()
+            && quorum.t > 2
+        {
+            runner.skipped(
+                &keygen_row,
+                "quick run: composite key generation only at (2, 3); larger keys are joined \
+                 from the threshold ECDSA and ML-DSA keys",
+            );
+            match joined(variant, quorum, ecdsa) {
+                Ok(mut shares) => sign(
+                    runner,
+                    scheme.as_ref(),
+                    family,
+                    quorum,
+                    &sign_row,
+                    &mut shares,
+                ),
+                Err(reason) => runner.skipped(&sign_row, reason),
+            }
             continue;
         }
         let generate = || threshold::keygen(scheme.as_ref(), quorum);
@@ -105,7 +131,26 @@ fn scheme(runner: &mut Runner, scheme: Arc<dyn Scheme>, family: Family) {
             &sign_row,
             &mut shares,
         );
+        if scheme.info().id == threshold_ecdsa::scheme().info().id {
+            ecdsa.insert(quorum, shares);
+        }
     }
+}
+
+/// Composite shares for `quorum` joined from the run's threshold ECDSA key and a fresh
+/// threshold ML-DSA key, or why there are none.
+fn joined(variant: Variant, quorum: Quorum, ecdsa: &EcdsaKeys) -> Result<Vec<KeyShare>, String> {
+    let ecdsa = ecdsa.get(&quorum).ok_or_else(|| {
+        "quick run: no threshold ECDSA key of this quorum to join (the filter left it out)"
+            .to_owned()
+    })?;
+    let mldsa = threshold::keygen(threshold_mldsa::scheme(variant.mldsa()).as_ref(), quorum)
+        .map_err(|e| format!("the ML-DSA half's key generation failed: {e}"))?;
+    mldsa
+        .iter()
+        .zip(ecdsa)
+        .map(|(m, e)| composite::join(variant, m, e).map_err(|e| e.to_string()))
+        .collect()
 }
 
 /// Whether the scheme takes `quorum` at all (a table look-up, no session).

@@ -13,7 +13,7 @@ use qoesign_algorithms::sim::{self, Delivery, Simulation};
 use qoesign_algorithms::wire::{self, FORMAT_VERSION, Header};
 use qoesign_algorithms::{
     KeyShare, Party, PartyId, Scheme, SchemeError, SessionId, SignInput, SignParams, Signed,
-    VerifyError, single,
+    VerifyError, single, threshold_ecdsa, threshold_mldsa,
 };
 use qoesign_vectors::independent;
 use sha2::{Digest, Sha256};
@@ -390,4 +390,43 @@ fn reference_signature() -> (Vec<u8>, SignInput, Vec<u8>) {
         (shares[0].public_key().to_vec(), signed.signature)
     });
     (pk.clone(), input, sig.clone())
+}
+
+#[test]
+fn halves_from_separate_key_generations_join_into_a_share_that_signs() {
+    let ecdsa = cached_key(threshold_ecdsa::scheme().as_ref(), 2, 3);
+    for variant in Variant::ALL {
+        let mldsa = cached_key(threshold_mldsa::scheme(variant.mldsa()).as_ref(), 2, 3);
+        let mut joined: Vec<KeyShare> = mldsa
+            .iter()
+            .zip(&ecdsa)
+            .map(|(m, e)| composite::join(variant, m, e).unwrap())
+            .collect();
+        let pk = joined[0].public_key().to_vec();
+        assert_eq!(pk, [mldsa[0].public_key(), ecdsa[0].public_key()].concat());
+        assert_eq!(joined[2].scheme(), composite::threshold(variant).info().id);
+        let input = SignInput::with_context(DOCUMENT.to_vec(), CONTEXT.to_vec());
+        let scheme = composite::threshold(variant);
+        let signed = sign_with(scheme.as_ref(), &mut joined, &[0, 2], &input, session(9, 0));
+        let what = format!("{} joined 2-of-3", variant.algorithm().id);
+        assert_halves_verify(variant, &pk, &input, &signed.signature, &what);
+
+        // Halves of two holders, halves swapped, or the other level's ML-DSA: refused.
+        let refusals = [
+            composite::join(variant, &mldsa[0], &ecdsa[1]),
+            composite::join(variant, &ecdsa[0], &mldsa[0]),
+        ];
+        for refused in refusals {
+            assert!(
+                matches!(refused, Err(SchemeError::WrongShare { .. })),
+                "{refused:?}"
+            );
+        }
+        let other = Variant::ALL.into_iter().find(|v| *v != variant).unwrap();
+        let refused = composite::join(other, &mldsa[0], &ecdsa[0]);
+        assert!(
+            matches!(refused, Err(SchemeError::WrongShare { .. })),
+            "{refused:?}"
+        );
+    }
 }
