@@ -26,6 +26,7 @@ use qoesign_policy::Policy;
 use zeroize::Zeroizing;
 
 fn main() -> ExitCode {
+    qoesign_benches::runner::log_to_stderr();
     Runner::main("engine", engine)
 }
 

@@ -43,6 +43,7 @@ const SEED: [u8; 32] = [0x17; 32];
 const RND: [u8; 32] = [0x5c; 32];
 
 fn main() -> ExitCode {
+    qoesign_benches::runner::log_to_stderr();
     Runner::main("single", |runner| {
         ecdsa(runner);
         for set in ParameterSet::ALL {

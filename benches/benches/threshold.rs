@@ -42,6 +42,7 @@ use qoesign_benches::threshold::{self, QUORUMS, SignStats};
 use qoesign_benches::{SESSION, check, input};
 
 fn main() -> ExitCode {
+    qoesign_benches::runner::log_to_stderr();
     Runner::main("threshold", |runner| {
         let mut ecdsa_keys = EcdsaKeys::new();
         for set in ParameterSet::ALL {
@@ -89,39 +90,27 @@ fn scheme(runner: &mut Runner, scheme: Arc<dyn Scheme>, family: Family, ecdsa: &
             runner.skipped(&sign_row, reason);
             continue;
         }
-        if let Some(variant) = variant
-            && runner.quick()
-            && quorum.t > 2
-        {
-            runner.skipped(
-                &keygen_row,
-                "quick run: composite key generation only at (2, 3); larger keys are joined \
-                 from the threshold ECDSA and ML-DSA keys",
-            );
-            match joined(variant, quorum, ecdsa) {
-                Ok(mut shares) => sign(
-                    runner,
-                    scheme.as_ref(),
-                    family,
-                    quorum,
-                    &sign_row,
-                    &mut shares,
-                ),
-                Err(reason) => runner.skipped(&sign_row, reason),
+        let shares = match variant {
+            Some(variant) if runner.quick() && quorum.t > 2 => {
+                runner.skipped(
+                    &keygen_row,
+                    "quick run: composite key generation only at (2, 3); larger keys are \
+                     joined from the threshold ECDSA and ML-DSA keys",
+                );
+                joined(variant, quorum, ecdsa).map_err(|reason| runner.skipped(&sign_row, reason))
             }
-            continue;
-        }
-        let generate = || threshold::keygen(scheme.as_ref(), quorum);
-        let shares = match runner.measure(&keygen_row, generate) {
-            Some(shares) => shares,
-            None => generate(),
+            _ => {
+                let generate = || threshold::keygen(scheme.as_ref(), quorum);
+                let generated = runner
+                    .measure(&keygen_row, generate)
+                    .unwrap_or_else(generate);
+                generated.map_err(|e| {
+                    runner.failure(keygen_row.id(), format!("key generation failed: {e}"));
+                })
+            }
         };
-        let mut shares = match shares {
-            Ok(shares) => shares,
-            Err(e) => {
-                runner.failure(keygen_row.id(), format!("key generation failed: {e}"));
-                continue;
-            }
+        let Ok(mut shares) = shares else {
+            continue;
         };
         sign(
             runner,

@@ -112,3 +112,94 @@ pub fn mldsa(
         Err("fips204 rejects the signature".to_owned())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use qoesign_algorithms::{sim, single};
+
+    use super::*;
+    use crate::{SESSION, input, rng, single_keygen};
+
+    /// Each scheme's signature passes the independent check, and the same signature with one
+    /// byte changed, or over another message, does not.
+    #[test]
+    fn independent_checks_accept_signatures_and_refuse_damaged_ones() {
+        let schemes = [
+            single::ecdsa_p256(),
+            single::qoesign_ml_dsa(ParameterSet::MlDsa65),
+            composite::single(Variant::MlDsa44EcdsaP256),
+            composite::single(Variant::MlDsa65EcdsaP256),
+        ];
+        for scheme in schemes {
+            let id = scheme.info().id;
+            let mut share = single_keygen(scheme.as_ref()).unwrap();
+            let message = input(scheme.as_ref(), 32);
+            let signed = sim::sign(
+                scheme.as_ref(),
+                &mut [&mut share],
+                &message,
+                SESSION,
+                &mut rng(),
+            )
+            .unwrap();
+            let pk = share.public_key().to_vec();
+            verify(scheme.as_ref(), &pk, &message, &signed.signature)
+                .unwrap_or_else(|e| panic!("{id}: a valid signature is refused: {e}"));
+            // The first, last and middle byte: for a composite, both halves are hit.
+            for at in [0, signed.signature.len() - 1, signed.signature.len() / 2] {
+                let mut damaged = signed.signature.clone();
+                damaged[at] ^= 0x01;
+                assert!(
+                    verify(scheme.as_ref(), &pk, &message, &damaged).is_err(),
+                    "{id}: a signature changed at byte {at} passes"
+                );
+            }
+            let other = input(scheme.as_ref(), 33);
+            assert!(
+                verify(scheme.as_ref(), &pk, &other, &signed.signature).is_err(),
+                "{id}: a signature of another message passes"
+            );
+        }
+    }
+
+    /// A digest input is checked as the digest, not hashed again.
+    #[test]
+    fn an_ecdsa_digest_is_checked_as_given() {
+        let scheme = single::ecdsa_p256();
+        let mut share = single_keygen(scheme.as_ref()).unwrap();
+        let digest = SignInput::Digest(Sha256::digest(b"document").to_vec());
+        let signed = sim::sign(
+            scheme.as_ref(),
+            &mut [&mut share],
+            &digest,
+            SESSION,
+            &mut rng(),
+        )
+        .unwrap();
+        verify(
+            scheme.as_ref(),
+            share.public_key(),
+            &digest,
+            &signed.signature,
+        )
+        .unwrap();
+        let message = SignInput::message(b"document".to_vec());
+        verify(
+            scheme.as_ref(),
+            share.public_key(),
+            &message,
+            &signed.signature,
+        )
+        .unwrap();
+        let wrong = SignInput::Digest(Sha256::digest(b"another").to_vec());
+        assert!(
+            verify(
+                scheme.as_ref(),
+                share.public_key(),
+                &wrong,
+                &signed.signature
+            )
+            .is_err()
+        );
+    }
+}

@@ -100,7 +100,8 @@ impl Runner {
     }
 
     /// The `main` of a bench binary: sets up the runner of `name` (exit code 2 if it cannot),
-    /// runs `benchmarks`, and returns [`Runner::finish`]'s exit code.
+    /// runs `benchmarks`, and returns [`Runner::finish`]'s exit code. Progress and failures
+    /// go to `tracing` (the bench binaries print them to stderr).
     pub fn main(name: &str, benchmarks: impl FnOnce(&mut Self)) -> ExitCode {
         match Self::from_env(name) {
             Ok(mut runner) => {
@@ -108,7 +109,7 @@ impl Runner {
                 runner.finish()
             }
             Err(e) => {
-                eprintln!("bench: {e}");
+                tracing::error!("cannot start the benchmarks: {e}");
                 ExitCode::from(2)
             }
         }
@@ -133,7 +134,7 @@ impl Runner {
         }
         self.record(&Record::Row(row.clone()));
         let id = row.id();
-        eprintln!("bench: {id}");
+        tracing::info!("bench {id}");
         let start = Instant::now();
         let mut output = routine();
         let once = start.elapsed();
@@ -189,7 +190,7 @@ impl Runner {
             return;
         }
         let reason = reason.into();
-        eprintln!("bench: skipping {}: {reason}", row.id());
+        tracing::info!("skipping {}: {reason}", row.id());
         self.record(&Record::Row(row.clone()));
         self.record(&Record::Skipped {
             id: row.id(),
@@ -201,7 +202,7 @@ impl Runner {
     /// binary will exit non-zero.
     pub fn failure(&mut self, id: impl Into<String>, reason: impl Into<String>) {
         let (id, reason) = (id.into(), reason.into());
-        eprintln!("bench: FAILED {id}: {reason}");
+        tracing::error!("FAILED {id}: {reason}");
         self.failures += 1;
         self.record(&Record::Failure { id, reason });
     }
@@ -214,17 +215,30 @@ impl Runner {
         if self.failures == 0 {
             ExitCode::SUCCESS
         } else {
-            eprintln!("bench: {} failure(s)", self.failures);
+            tracing::error!("{} failure(s)", self.failures);
             ExitCode::FAILURE
         }
     }
 
     fn record(&mut self, record: &Record) {
         if let Err(e) = self.recorder.write(record) {
-            eprintln!("bench: cannot write a record: {e}");
+            tracing::error!("cannot write a record: {e}");
             self.failures += 1;
         }
     }
+}
+
+/// Prints the runner's `tracing` events (progress and failures) to stderr, without
+/// timestamps; for the `main` of a bench binary, before [`Runner::main`]. Does nothing if
+/// the process already has a subscriber.
+pub fn log_to_stderr() {
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .finish();
+    // Another subscriber already set is fine: the events go there.
+    let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
 /// The row filter `text` stands for (a regular expression over [`Row::id`], unanchored).

@@ -405,7 +405,8 @@ fn finished_item(
             .new
             .and_then(|id| snapshot.credentials.get(&CredentialId::from_bytes(id)))
             .ok_or("the journal names no successor")?;
-        let statement = statement(&old, new, plan.to_version, plan.to_digest, plan.effective);
+        let statement =
+            Statement::rollover(&old, new, plan.to_version, plan.to_digest, plan.effective);
         Ok(Migrated {
             statement: statement.to_bytes(),
             new: new.clone(),
@@ -417,28 +418,6 @@ fn finished_item(
         })
     })();
     ItemReport { old, result }
-}
-
-/// The statement of `old` re-issued as `new`.
-fn statement(
-    old: &Credential,
-    new: &Credential,
-    version: u64,
-    digest: PolicyDigest,
-    effective: OffsetDateTime,
-) -> Statement {
-    Statement {
-        owner: old.owner.clone(),
-        old: old.id,
-        old_algorithm: old.algorithm.clone(),
-        old_public_key: old.public_key.clone(),
-        new: new.id,
-        new_algorithm: new.algorithm.clone(),
-        new_public_key: new.public_key.clone(),
-        policy_version: version,
-        policy_digest: digest,
-        effective: effective.date(),
-    }
 }
 
 /// What every worker shares.
@@ -520,7 +499,7 @@ impl Work<'_> {
         };
 
         // 2. The rollover statement, signed by the old key while it may sign, and by the new.
-        let statement = statement(
+        let statement = Statement::rollover(
             old,
             &new,
             self.new.version(),

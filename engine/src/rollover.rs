@@ -24,9 +24,10 @@
 
 use qoesign_algorithms::SignInput;
 use qoesign_policy::{Date, PolicyDigest};
+use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::store::CredentialId;
+use crate::store::{Credential, CredentialId};
 
 /// The first line of every statement.
 const HEADING: &str = "qoesign rollover statement 1";
@@ -62,6 +63,29 @@ pub struct Statement {
 pub struct StatementError(String);
 
 impl Statement {
+    /// The statement that `new` re-issues `old` under policy `version` (with `digest`), in
+    /// force from the day of `effective`.
+    pub fn rollover(
+        old: &Credential,
+        new: &Credential,
+        version: u64,
+        digest: PolicyDigest,
+        effective: OffsetDateTime,
+    ) -> Self {
+        Self {
+            owner: old.owner.clone(),
+            old: old.id,
+            old_algorithm: old.algorithm.clone(),
+            old_public_key: old.public_key.clone(),
+            new: new.id,
+            new_algorithm: new.algorithm.clone(),
+            new_public_key: new.public_key.clone(),
+            policy_version: version,
+            policy_digest: digest,
+            effective: effective.date(),
+        }
+    }
+
     /// The statement's text, as signed.
     pub fn to_bytes(&self) -> Vec<u8> {
         let fields = [

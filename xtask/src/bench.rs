@@ -20,6 +20,7 @@ mod chart;
 mod machine;
 mod report;
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -137,12 +138,13 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     let machine = Machine::describe();
     let start = Snapshot::take();
     let clock = Instant::now();
-    let mut env: Vec<(&str, &Path)> = vec![(OUT_DIR_VAR, &raw), ("CRITERION_HOME", &criterion)];
     let filter = parsed.filter.clone().unwrap_or_default();
-    let filter_path = PathBuf::from(&filter);
-    env.push((FILTER_VAR, &filter_path));
-    let quick_flag = PathBuf::from(if parsed.quick { "1" } else { "0" });
-    env.push((QUICK_VAR, &quick_flag));
+    let env: [(&str, &OsStr); 4] = [
+        (OUT_DIR_VAR, raw.as_os_str()),
+        ("CRITERION_HOME", criterion.as_os_str()),
+        (FILTER_VAR, filter.as_ref()),
+        (QUICK_VAR, if parsed.quick { "1" } else { "0" }.as_ref()),
+    ];
     cargo_args.push("--no-fail-fast");
     let ran = cargo(&root, &cargo_args, &env)?;
     let seconds = clock.elapsed().as_secs_f64();
@@ -216,13 +218,13 @@ fn render(run: Run, out: &Path, raw: &Path, criterion: &Path) -> Result<()> {
 }
 
 /// Runs cargo in `root` and says whether it succeeded.
-fn cargo(root: &Path, args: &[&str], env: &[(&str, &Path)]) -> Result<bool> {
+fn cargo(root: &Path, args: &[&str], env: &[(&str, &OsStr)]) -> Result<bool> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("xtask: cargo {}", args.join(" "));
     let status = Command::new(&cargo)
         .current_dir(root)
         .args(args)
-        .envs(env.iter().map(|(k, v)| (*k, v.as_os_str())))
+        .envs(env.iter().copied())
         .status()
         .with_context(|| format!("cannot run {cargo}"))?;
     Ok(status.success())

@@ -935,18 +935,7 @@ fn holders_refuse_a_retirement_the_new_key_did_not_sign_and_keep_a_key_that_sign
         .coordinator
         .keygen_with("alice", "ml-dsa-65", options)
         .unwrap();
-    let statement = Statement {
-        owner: old.owner.clone(),
-        old: old.id,
-        old_algorithm: old.algorithm.clone(),
-        old_public_key: old.public_key.clone(),
-        new: new.id,
-        new_algorithm: new.algorithm.clone(),
-        new_public_key: new.public_key.clone(),
-        policy_version: v2.version(),
-        policy_digest: v2.digest(),
-        effective: TODAY.date(),
-    };
+    let statement = Statement::rollover(&old, &new, v2.version(), v2.digest(), TODAY);
     let signature = cluster
         .coordinator
         .sign(&new, &statement.sign_input())

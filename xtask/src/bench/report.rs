@@ -289,11 +289,14 @@ pub(crate) fn build(inputs: Inputs<'_>) -> Result<Report> {
     })
 }
 
-/// The single-party implementation a threshold scheme of `algorithm` is compared with: the
-/// arithmetic it is built on.
+/// The implementation an algorithm's other rows are compared with: the arithmetic qoesign's
+/// schemes use (`p256` for ECDSA, qoesign's own ML-DSA, also inside the composites), and
+/// PQClean for the draft ML-DSA, which nothing else implements.
 fn reference(algorithm: &str) -> &'static str {
     if algorithm == "ecdsa-p256" {
         "p256"
+    } else if algorithm.ends_with("-ipd") {
+        "pqclean"
     } else {
         "qoesign"
     }
@@ -334,14 +337,10 @@ fn ratios(rows: &[Measured]) -> Vec<Ratio> {
     // reference implementation, threshold at the same quorum.
     for m in rows.iter().filter(|m| m.row.family == Family::PostQuantum) {
         let classical = match m.row.role {
-            Role::Single if m.row.implementation == reference(&m.row.algorithm) => {
-                m.id.replacen(&m.row.algorithm, "ecdsa-p256", 1)
-                    .replacen("/qoesign", "/p256", 1)
-            }
-            Role::Single if m.row.implementation == "pqclean" => {
-                m.id.replacen(&m.row.algorithm, "ecdsa-p256", 1)
-                    .replacen("/pqclean", "/p256", 1)
-            }
+            Role::Single if m.row.implementation == reference(&m.row.algorithm) => m
+                .id
+                .replacen(&m.row.algorithm, "ecdsa-p256", 1)
+                .replacen(&format!("/{}", m.row.implementation), "/p256", 1),
             Role::Threshold => m.id.replacen(&m.row.algorithm, "ecdsa-p256", 1),
             _ => continue,
         };
@@ -358,11 +357,7 @@ fn ratios(rows: &[Measured]) -> Vec<Ratio> {
     }
     // qoesign's backends against the fastest other library for the same operation.
     for m in rows.iter().filter(|m| m.row.role == Role::Single) {
-        let own = if m.row.algorithm == "ecdsa-p256" {
-            "p256"
-        } else {
-            "qoesign"
-        };
+        let own = reference(&m.row.algorithm);
         if m.row.implementation != own {
             continue;
         }
@@ -1013,6 +1008,23 @@ mod tests {
         assert_eq!(json["version"], REPORT_VERSION);
         assert_eq!(json["rows"][1]["median_ns"], 1250.0);
         assert_eq!(json["rows"][1]["implementation"], "qoesign");
+
+        // The chart draws one bar per signing row: the single-party reference rows and the
+        // threshold ones, labelled, top-down in report order.
+        let svg_path = raw.join("latency.svg");
+        crate::bench::chart::draw(&report, &svg_path).unwrap();
+        let svg = std::fs::read_to_string(&svg_path).unwrap();
+        for label in [
+            "ecdsa-p256 single (p256)",
+            "ml-dsa-65 single (qoesign)",
+            "ml-dsa-65 2-of-3",
+        ] {
+            assert!(svg.contains(label), "no {label} in the chart");
+        }
+        assert!(
+            !svg.contains("single (fips204)"),
+            "only reference rows are drawn"
+        );
 
         let _ = std::fs::remove_dir_all(&raw);
         let _ = std::fs::remove_dir_all(&criterion);
